@@ -1,0 +1,63 @@
+/**
+ * ObjectStore on a local directory, for development without AWS. Keys map to
+ * files under the root. A new object is written to a temporary file and then
+ * hard-linked into place: `link` fails if the name exists, so creation is
+ * exclusive and atomic (a reader never sees half a file), like S3's
+ * `If-None-Match: *`.
+ */
+import { randomUUID } from "node:crypto";
+import { link, mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { DependencyError } from "../core/errors.js";
+import type { ObjectStore } from "../core/ports.js";
+
+const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
+
+export class FileObjectStore implements ObjectStore {
+  private readonly root: string;
+
+  constructor(rootDirectory: string) {
+    this.root = resolve(rootDirectory);
+  }
+
+  async putIfAbsent(key: string, body: string): Promise<boolean> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = join(this.root, ".tmp", randomUUID());
+    await mkdir(dirname(temporary), { recursive: true });
+    await writeFile(temporary, body, { mode: 0o600 });
+    try {
+      await link(temporary, path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw new DependencyError(`writing ${key} to the local store failed`, { cause: error });
+    } finally {
+      await unlink(temporary).catch(() => undefined);
+    }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.pathOf(key), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new DependencyError(`reading ${key} from the local store failed`, { cause: error });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  /** The file for `key`; throws for any key that could leave the root. */
+  private pathOf(key: string): string {
+    if (!SAFE_KEY.test(key) || key.split("/").some((part) => part === "" || part === "." || part === "..")) {
+      throw new Error("refusing an unsafe object key");
+    }
+    const path = resolve(this.root, key);
+    const inside = relative(this.root, path);
+    if (inside.startsWith("..") || isAbsolute(inside)) throw new Error("refusing an object key outside the store");
+    return path;
+  }
+}

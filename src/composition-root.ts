@@ -1,0 +1,88 @@
+/**
+ * The composition root: the only module that reads the environment and
+ * decides which adapters are concrete. Handlers ask it for ready-made
+ * services; everything is created once per execution environment (Lambda
+ * container or local server process) and reused across invocations.
+ *
+ * Environment:
+ * - `CERTIFICATE_BUCKET_NAME`: when set, certificates go to this S3 bucket and
+ *   server certificates are imported into ACM (the Lambda configuration).
+ * - `AWS_ENDPOINT_URL`: optional endpoint for S3 and ACM (e.g. a local S3
+ *   protocol server); path-style S3 addressing is used then.
+ * - `LOCAL_STORE_DIR`: when no bucket is set, the directory that stands in for
+ *   S3 and ACM (default `.local-store`).
+ */
+import { ACMClient } from "@aws-sdk/client-acm";
+import { S3Client } from "@aws-sdk/client-s3";
+import { AcmCertificateImporter } from "./adapters/acm-certificate-importer.js";
+import { FileObjectStore } from "./adapters/file-object-store.js";
+import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
+import { S3ObjectStore } from "./adapters/s3-object-store.js";
+import { CertificateRepository } from "./core/certificate-repository.js";
+import type { CertificateImporter, ObjectStore } from "./core/ports.js";
+
+export type Configuration =
+  | { storage: "s3"; bucket: string; endpoint?: string | undefined }
+  | { storage: "local"; directory: string };
+
+/** Default directory of the local store. */
+export const DEFAULT_LOCAL_STORE_DIR = ".local-store";
+
+/** Reads the configuration from environment variables, once. */
+export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configuration {
+  const bucket = env.CERTIFICATE_BUCKET_NAME?.trim();
+  if (bucket) return { storage: "s3", bucket, endpoint: env.AWS_ENDPOINT_URL?.trim() || undefined };
+  return { storage: "local", directory: env.LOCAL_STORE_DIR?.trim() || DEFAULT_LOCAL_STORE_DIR };
+}
+
+/** One line that says where certificates go, for start-up logs. */
+export function describeConfiguration(config: Configuration): string {
+  return config.storage === "s3"
+    ? `S3 bucket '${config.bucket}'${config.endpoint ? ` at ${config.endpoint}` : ""}, server certificates imported into ACM`
+    : `local store '${config.directory}' (S3 and ACM stand-ins; no AWS account used)`;
+}
+
+let configuration: Configuration | undefined;
+let objectStore: ObjectStore | undefined;
+let repository: CertificateRepository | undefined;
+let importer: CertificateImporter | undefined;
+
+function currentConfiguration(): Configuration {
+  configuration ??= readConfiguration();
+  return configuration;
+}
+
+function currentObjectStore(): ObjectStore {
+  if (!objectStore) {
+    const config = currentConfiguration();
+    objectStore =
+      config.storage === "s3"
+        ? new S3ObjectStore(new S3Client({ forcePathStyle: config.endpoint !== undefined }), config.bucket)
+        : new FileObjectStore(config.directory);
+  }
+  return objectStore;
+}
+
+/** The certificate repository on the configured store. */
+export function certificateRepository(): CertificateRepository {
+  repository ??= new CertificateRepository(currentObjectStore());
+  return repository;
+}
+
+/** The configured certificate importer: ACM, or its local stand-in. */
+export function certificateImporter(): CertificateImporter {
+  if (!importer) {
+    const config = currentConfiguration();
+    importer =
+      config.storage === "s3" ? new AcmCertificateImporter(new ACMClient({})) : new LocalCertificateImporter(currentObjectStore());
+  }
+  return importer;
+}
+
+/** Forgets every created service, so tests can change the environment between cases. */
+export function resetServicesForTesting(): void {
+  configuration = undefined;
+  objectStore = undefined;
+  repository = undefined;
+  importer = undefined;
+}

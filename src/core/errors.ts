@@ -1,0 +1,51 @@
+/**
+ * The errors the certificate core raises. Each names what went wrong in domain
+ * words; the HTTP layer maps them to status codes in one place
+ * (`src/http/problem.ts`), so the core never knows about HTTP.
+ */
+
+/** The request asks for something the service must not do (HTTP 400). */
+export class InvalidRequestError extends Error {
+  override readonly name = "InvalidRequestError";
+  /** The request field at fault, when one field is (e.g. `validity_days`). */
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.field = field;
+  }
+}
+
+/** Something the request refers to does not exist (HTTP 404). */
+export class NotFoundError extends Error {
+  override readonly name = "NotFoundError";
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.field = field;
+  }
+}
+
+/** The request would overwrite something that already exists (HTTP 409). */
+export class ConflictError extends Error {
+  override readonly name = "ConflictError";
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.field = field;
+  }
+}
+
+/**
+ * A dependency (object storage, certificate import) failed. Safe to retry:
+ * nothing half-written is ever visible (HTTP 503).
+ */
+export class DependencyError extends Error {
+  override readonly name = "DependencyError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,78 @@
+import type { SubjectAltName } from "../certificate-profiles.js";
+import type { CertificateRepository } from "../certificate-repository.js";
+import { DependencyError, InvalidRequestError } from "../errors.js";
+import { ACM_IMPORTABLE_KEY_ALGORITHMS } from "../key-algorithms.js";
+import type { CertificateImporter } from "../ports.js";
+import type { IssuanceContext, IssuedCertificate, SignedRequest } from "./issued-certificate.js";
+import { signWithAuthority } from "./sign-with-authority.js";
+
+export interface IssueServerRequest extends SignedRequest {
+  /** The server's host name: the subject CN and the first SAN. Required. */
+  fqdn: string;
+  /** Extra SAN entries (DNS names, wildcards, IP addresses). */
+  subjectAltNames?: SubjectAltName[] | undefined;
+}
+
+/** Default lifetime of a server certificate: 1 year. */
+export const DEFAULT_SERVER_VALIDITY_DAYS = 365;
+
+/**
+ * Issues a server certificate from the intermediate `issuer`, stores it and
+ * imports it (with its key and chain) into ACM. The certificate is recorded
+ * only after the import succeeded, so a failed import leaves nothing that
+ * looks issued (its PEM files remain in their serial folder, unlisted).
+ */
+export async function issueServerCertificate(
+  request: IssueServerRequest,
+  repository: CertificateRepository,
+  importer: CertificateImporter,
+  context: IssuanceContext = {},
+): Promise<IssuedCertificate> {
+  if (request.keyAlgorithm && !(ACM_IMPORTABLE_KEY_ALGORITHMS as readonly string[]).includes(request.keyAlgorithm)) {
+    throw new InvalidRequestError(
+      `ACM can import only RSA and EC keys: key_algorithm must be one of ${ACM_IMPORTABLE_KEY_ALGORITHMS.join(", ")}`,
+      "key_algorithm",
+    );
+  }
+  const extraNames = (request.subjectAltNames ?? []).filter((san) => !(san.type === "dns" && san.value === request.fqdn));
+  const signed = await signWithAuthority(
+    {
+      kind: "server",
+      subjectId: request.fqdn,
+      subject: {
+        commonName: request.fqdn,
+        country: request.country,
+        state: request.state,
+        organization: request.organization,
+      },
+      request,
+      defaultValidityDays: DEFAULT_SERVER_VALIDITY_DAYS,
+      issuerKind: "intermediate",
+      subjectAltNames: [{ type: "dns", value: request.fqdn }, ...extraNames],
+    },
+    repository,
+    context,
+  );
+  const { record, privateKeyPem } = signed;
+  await repository.writeLeafMaterial(record, {
+    certificatePem: record.certificate,
+    certificateChainPem: record.certificate_chain,
+    privateKeyPem,
+  });
+  let certificateArn: string;
+  try {
+    ({ certificateArn } = await importer.importCertificate({
+      certificatePem: record.certificate,
+      privateKeyPem,
+      certificateChainPem: record.certificate_chain,
+      tags: { "iot-certificates:serial-number": record.serial_number, "iot-certificates:fqdn": request.fqdn },
+    }));
+  } catch (error) {
+    throw new DependencyError("importing the certificate into ACM failed; nothing was issued, retry the request", {
+      cause: error,
+    });
+  }
+  const committed = { ...record, acm_certificate_arn: certificateArn };
+  await repository.commitLeaf(committed);
+  return { record: committed, privateKeyPem };
+}

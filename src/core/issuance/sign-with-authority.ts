@@ -1,0 +1,84 @@
+import { buildCertificate, certificatePem } from "../certificate-builder.js";
+import type { CertificateAuthorityKind, CertificateKind, SubjectAltName } from "../certificate-profiles.js";
+import type { CertificateRecord, CertificateRepository } from "../certificate-repository.js";
+import type { SubjectFields } from "../distinguished-name.js";
+import { DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair, type KeyAlgorithm } from "../key-algorithms.js";
+import { validityPeriod } from "../validity.js";
+import { DEFAULT_CA_NAME, type IssuanceContext, type SignedRequest } from "./issued-certificate.js";
+import { loadSigningAuthority } from "./signing-authority.js";
+
+export interface SignWithAuthorityParams {
+  kind: Exclude<CertificateKind, "root">;
+  /** CA name, FQDN or device id: the folder the certificate is stored under. */
+  subjectId: string;
+  subject: SubjectFields;
+  request: SignedRequest;
+  defaultValidityDays: number;
+  issuerKind: CertificateAuthorityKind;
+  subjectAltNames?: SubjectAltName[] | undefined;
+}
+
+export interface SignedCertificate {
+  /** The record to store (chain: the issuer's chain, for leaves). */
+  record: CertificateRecord;
+  privateKeyPem: string;
+  /** The issuer's chain, its own certificate first. */
+  issuerChainPem: string;
+}
+
+/**
+ * The steps every CA-signed certificate shares: load the issuer, clamp the
+ * validity to it, generate the subject's key, sign. Storing is the caller's.
+ */
+export async function signWithAuthority(
+  params: SignWithAuthorityParams,
+  repository: CertificateRepository,
+  context: IssuanceContext = {},
+): Promise<SignedCertificate> {
+  const { clock = () => new Date(), crypto = globalThis.crypto } = context;
+  const { request } = params;
+  const issuerName = request.issuer ?? DEFAULT_CA_NAME;
+  const keyAlgorithm: KeyAlgorithm = request.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
+  // Fail on a bad request or a missing issuer before the costly key generation.
+  repository.folderOf(params.kind, params.subjectId, "0".repeat(32));
+  const issuer = await loadSigningAuthority(repository, params.issuerKind, issuerName, crypto);
+  const now = clock();
+  const validity = validityPeriod({
+    now,
+    validityDays: request.validityDays ?? params.defaultValidityDays,
+    behavior: request.validityBehavior,
+    issuer: { name: issuerName, notBefore: issuer.certificate.notBefore, notAfter: issuer.certificate.notAfter },
+  });
+
+  const keys = await generateKeyPair(keyAlgorithm, crypto);
+  const certificate = await buildCertificate(
+    {
+      kind: params.kind,
+      subject: params.subject,
+      subjectPublicKey: keys.publicKey,
+      subjectKeyAlgorithm: keyAlgorithm,
+      validity,
+      subjectAltNames: params.subjectAltNames,
+    },
+    { issuer },
+    crypto,
+  );
+  const serialNumber = certificate.serialNumber.toLowerCase();
+  return {
+    record: {
+      kind: params.kind,
+      subject_id: params.subjectId,
+      serial_number: serialNumber,
+      key_algorithm: keyAlgorithm,
+      issuer: issuerName,
+      not_before: certificate.notBefore.toISOString(),
+      not_after: certificate.notAfter.toISOString(),
+      created_at: now.toISOString(),
+      folder: repository.folderOf(params.kind, params.subjectId, serialNumber),
+      certificate: certificatePem(certificate),
+      certificate_chain: issuer.chainPem,
+    },
+    privateKeyPem: await exportPrivateKeyPem(keys.privateKey, crypto),
+    issuerChainPem: issuer.chainPem,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The two things the core needs from the outside world, as small interfaces.
+ * Adapters in `src/adapters` implement them for AWS (S3, ACM) and for local
+ * development (a directory, a JSON record of imports).
+ */
+
+/** Text objects under string keys, where nothing is ever overwritten. */
+export interface ObjectStore {
+  /**
+   * Creates the object at `key` unless one exists there. Resolves `true` when
+   * written, `false` when the key was taken (nothing written). Atomic: a
+   * reader sees the whole body or no object.
+   */
+  putIfAbsent(key: string, body: string, contentType: string): Promise<boolean>;
+  /** The object's body, or `undefined` when there is none. */
+  get(key: string): Promise<string | undefined>;
+  /** Removes the object; used only to clean up material that lost a race and was never visible. */
+  delete(key: string): Promise<void>;
+}
+
+export interface CertificateImportRequest {
+  certificatePem: string;
+  privateKeyPem: string;
+  /** Issuer chain, intermediate first, up to the root. */
+  certificateChainPem: string;
+  /** Tags to attach to the imported certificate. */
+  tags: Record<string, string>;
+}
+
+/** Imports a server certificate where load balancers and API Gateway can use it (ACM). */
+export interface CertificateImporter {
+  importCertificate(request: CertificateImportRequest): Promise<{ certificateArn: string }>;
+}

@@ -1,0 +1,82 @@
+/**
+ * What every Lambda handler shares: parse and validate the API Gateway proxy
+ * event, run one use case, map the result or error to a response. Handlers
+ * built with it stay a few lines long.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { z } from "zod";
+import { errorResponse, HttpError } from "./problem.js";
+
+/** Largest request body accepted (bytes). API Gateway itself allows 10 MB; no request of ours needs more than this. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** Wraps a route's logic so that any error becomes a problem+json response. */
+export function apiHandler(route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): ApiHandler {
+  return async (event) => {
+    try {
+      return await route(event);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** Parses and validates the JSON body; an absent body counts as `{}` (every field at its default). */
+export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  const raw = event.body ?? "";
+  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
+    throw new HttpError(413, "Content too large", `the request body must be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new HttpError(400, "Malformed JSON", `the request body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpError(400, "Invalid request", "the request body must be a JSON object");
+  }
+  return validate(schema, value);
+}
+
+/** Validates a path parameter. */
+export function parsePathParameter<S extends z.ZodType>(event: APIGatewayProxyEvent, name: string, schema: S): z.output<S> {
+  const value = event.pathParameters?.[name];
+  const result = schema.safeParse(value === undefined ? undefined : safeDecode(value));
+  if (!result.success) {
+    throw new HttpError(400, "Invalid request", `path parameter ${name} ${result.error.issues[0]?.message ?? "is invalid"}`, name);
+  }
+  return result.data;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join(".") || undefined;
+  let message = issue?.message ?? "is invalid";
+  if (issue?.code === "invalid_type" && issue.input === undefined) message = "is required";
+  if (issue?.code === "unrecognized_keys") {
+    const keys = issue.keys.join(", ");
+    throw new HttpError(400, "Invalid request", `unknown field(s): ${keys}`, issue.keys[0]);
+  }
+  throw new HttpError(400, "Invalid request", field ? `${field} ${message}` : message, field);
+}
+
+/** A JSON response. */
+export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,70 @@
+/**
+ * Errors become HTTP responses here, and only here. Every error body has one
+ * shape: RFC 9457 `application/problem+json` with `type`, `title`, `status`,
+ * `detail` and, when one field is at fault, `field`.
+ */
+import type { APIGatewayProxyResult } from "aws-lambda";
+import { ConflictError, DependencyError, InvalidRequestError, NotFoundError } from "../core/errors.js";
+import { logError } from "./log.js";
+
+/** A request the HTTP layer refuses before the core sees it. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  field?: string;
+}
+
+const PROBLEM_TYPE_PREFIX = "urn:iot-certificates:problem:";
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode: problem.status,
+    headers: { "Content-Type": "application/problem+json", ...headers },
+    body: JSON.stringify(problem),
+  };
+}
+
+/** Maps any thrown value to a problem response; unexpected errors are logged and answered without internals. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof HttpError) {
+    return problemResponse(problem(error.status, error.title, error.message, error.field));
+  }
+  if (error instanceof InvalidRequestError) {
+    return problemResponse(problem(400, "Invalid request", error.message, error.field));
+  }
+  if (error instanceof NotFoundError) {
+    return problemResponse(problem(404, "Not found", error.message, error.field));
+  }
+  if (error instanceof ConflictError) {
+    return problemResponse(problem(409, "Conflict", error.message, error.field));
+  }
+  if (error instanceof DependencyError) {
+    logError("dependency failed", error);
+    return problemResponse(
+      problem(503, "Service unavailable", `${error.message}. Nothing was changed; retry in a moment.`),
+      { "Retry-After": "1" },
+    );
+  }
+  logError("unexpected error", error);
+  return problemResponse(problem(500, "Internal server error", "the request failed unexpectedly; nothing was issued"));
+}
+
+function problem(status: number, title: string, detail: string, field?: string): Problem {
+  const type = `${PROBLEM_TYPE_PREFIX}${title.toLowerCase().replaceAll(" ", "-")}`;
+  return field === undefined ? { type, title, status, detail } : { type, title, status, detail, field };
+}

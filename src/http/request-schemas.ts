@@ -1,0 +1,211 @@
+/**
+ * The request bodies of every route, written once. Validation, the request
+ * types the handlers pass to the core, and (later) the OpenAPI description
+ * all come from these schemas. Unknown fields are refused.
+ *
+ * Field names are the seed's snake_case ones (`fqdn`, `country`, `state`,
+ * `organization`, `validity_days`), so its curl scripts keep working.
+ */
+import { z } from "zod";
+import type { SubjectAltName } from "../core/certificate-profiles.js";
+import { SUBJECT_LIMITS } from "../core/distinguished-name.js";
+import type { CreateIntermediateRequest } from "../core/issuance/create-intermediate-certificate-authority.js";
+import type { CreateRootRequest } from "../core/issuance/create-root-certificate-authority.js";
+import type { IssueDeviceRequest } from "../core/issuance/issue-device-certificate.js";
+import type { IssueServerRequest } from "../core/issuance/issue-server-certificate.js";
+import {
+  ACM_IMPORTABLE_KEY_ALGORITHMS,
+  CA_KEY_ALGORITHMS,
+  KEY_ALGORITHMS,
+} from "../core/key-algorithms.js";
+import {
+  CA_NAME_PATTERN,
+  DEVICE_ID_PATTERN,
+  isCertificateDnsName,
+  isHostName,
+  isIpAddress,
+  isUri,
+  MAX_DNS_NAME_LENGTH,
+} from "../core/names.js";
+import { MAX_VALIDITY_DAYS, VALIDITY_BEHAVIORS } from "../core/validity.js";
+
+/** Most extra SAN entries one certificate may ask for. */
+export const MAX_SUBJECT_ALT_NAMES = 100;
+
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+const text = (max: number) =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
+
+export const caName = z
+  .string()
+  .regex(CA_NAME_PATTERN, 'must be a lowercase slug of a-z, 0-9 and "-", 1 to 63 characters, e.g. "devices"');
+
+const country = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code such as SE or US")
+  .transform((value) => value.toUpperCase());
+
+const validityDays = z
+  .number({ error: "must be a number of days" })
+  .int("must be a whole number of days")
+  .min(1, "must be at least 1")
+  .max(MAX_VALIDITY_DAYS, `must be at most ${MAX_VALIDITY_DAYS} (25 years)`);
+
+export const fqdn = z
+  .string()
+  .max(MAX_DNS_NAME_LENGTH, `must be at most ${MAX_DNS_NAME_LENGTH} characters`)
+  .transform((value) => value.toLowerCase())
+  .refine(isHostName, {
+    message:
+      "must be a host name (RFC 1123): labels of a-z, 0-9 and '-', separated by dots, e.g. broker.dev.example.com",
+  })
+  .refine((value) => value.length <= SUBJECT_LIMITS.commonName, {
+    message: `must be at most ${SUBJECT_LIMITS.commonName} characters, since it is also the certificate's common name`,
+  });
+
+export const deviceId = z
+  .string()
+  .regex(DEVICE_ID_PATTERN, "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '-' and '.', starting with a letter or digit");
+
+const subjectFields = {
+  country: country.optional(),
+  state: text(SUBJECT_LIMITS.state).optional(),
+  organization: text(SUBJECT_LIMITS.organization).optional(),
+  validity_days: validityDays.optional(),
+};
+
+const signedFields = {
+  ...subjectFields,
+  issuer: caName.optional(),
+  validity_behavior: z.enum(VALIDITY_BEHAVIORS).optional(),
+};
+
+const caKeyAlgorithm = z.enum(CA_KEY_ALGORITHMS, {
+  error: `must be one of ${CA_KEY_ALGORITHMS.join(", ")} (Ed25519 is for devices only)`,
+});
+
+const caFields = {
+  name: caName.optional(),
+  common_name: text(SUBJECT_LIMITS.commonName).optional(),
+  /** The seed's name for the CA's common name. */
+  fqdn: text(SUBJECT_LIMITS.commonName).optional(),
+  key_algorithm: caKeyAlgorithm.optional(),
+};
+
+function subjectAltNames(allowed: readonly SubjectAltName["type"][]) {
+  const kinds = allowed.map((type) => ({ dns: "DNS names", ip: "IP addresses", url: "URIs" })[type]).join(", ");
+  return z
+    .array(z.string().max(MAX_DNS_NAME_LENGTH, `must be at most ${MAX_DNS_NAME_LENGTH} characters`), {
+      error: "must be an array of strings",
+    })
+    .max(MAX_SUBJECT_ALT_NAMES, `must hold at most ${MAX_SUBJECT_ALT_NAMES} names`)
+    .transform((values, context) => {
+      const names: SubjectAltName[] = [];
+      for (const [index, value] of values.entries()) {
+        const parsed = parseSubjectAltName(value);
+        if (!parsed || !allowed.includes(parsed.type)) {
+          context.addIssue({
+            code: "custom",
+            path: [index],
+            message: `'${value}' is not one of: ${kinds} (a wildcard must be the whole leftmost label, e.g. *.dev.example.com)`,
+          });
+          continue;
+        }
+        names.push(parsed);
+      }
+      return names;
+    });
+}
+
+/** Reads one SAN string: an IP literal, a URI with a scheme, or a DNS name (wildcards allowed). */
+export function parseSubjectAltName(value: string): SubjectAltName | undefined {
+  if (isIpAddress(value)) return { type: "ip", value };
+  if (value.includes(":")) return isUri(value) ? { type: "url", value } : undefined;
+  const lower = value.toLowerCase();
+  return isCertificateDnsName(lower) ? { type: "dns", value: lower } : undefined;
+}
+
+function caCommonName(body: { common_name?: string | undefined; fqdn?: string | undefined }): string | undefined {
+  return body.common_name ?? body.fqdn;
+}
+
+/** `POST /certificates/root` */
+export const createRootBody = z.strictObject({ ...subjectFields, ...caFields }).transform(
+  (body): CreateRootRequest => ({
+    name: body.name,
+    commonName: caCommonName(body),
+    country: body.country,
+    state: body.state,
+    organization: body.organization,
+    validityDays: body.validity_days,
+    keyAlgorithm: body.key_algorithm,
+  }),
+);
+
+/** `POST /certificates/intermediate` */
+export const createIntermediateBody = z.strictObject({ ...signedFields, ...caFields }).transform(
+  (body): CreateIntermediateRequest => ({
+    name: body.name,
+    commonName: caCommonName(body),
+    issuer: body.issuer,
+    country: body.country,
+    state: body.state,
+    organization: body.organization,
+    validityDays: body.validity_days,
+    validityBehavior: body.validity_behavior,
+    keyAlgorithm: body.key_algorithm,
+  }),
+);
+
+/** `POST /certificates/server` */
+export const issueServerBody = z
+  .strictObject({
+    ...signedFields,
+    fqdn: fqdn,
+    subject_alt_names: subjectAltNames(["dns", "ip"]).optional(),
+    key_algorithm: z
+      .enum(ACM_IMPORTABLE_KEY_ALGORITHMS, {
+        error: `must be one of ${ACM_IMPORTABLE_KEY_ALGORITHMS.join(", ")}: ACM can import only RSA and EC keys`,
+      })
+      .optional(),
+  })
+  .transform(
+    (body): IssueServerRequest => ({
+      fqdn: body.fqdn,
+      subjectAltNames: body.subject_alt_names,
+      issuer: body.issuer,
+      country: body.country,
+      state: body.state,
+      organization: body.organization,
+      validityDays: body.validity_days,
+      validityBehavior: body.validity_behavior,
+      keyAlgorithm: body.key_algorithm,
+    }),
+  );
+
+/** `POST /certificates/device` */
+export const issueDeviceBody = z
+  .strictObject({
+    ...signedFields,
+    device_id: deviceId.optional(),
+    subject_alt_names: subjectAltNames(["url", "dns", "ip"]).optional(),
+    key_algorithm: z.enum(KEY_ALGORITHMS, { error: `must be one of ${KEY_ALGORITHMS.join(", ")}` }).optional(),
+  })
+  .transform(
+    (body): IssueDeviceRequest => ({
+      deviceId: body.device_id,
+      subjectAltNames: body.subject_alt_names,
+      issuer: body.issuer,
+      country: body.country,
+      state: body.state,
+      organization: body.organization,
+      validityDays: body.validity_days,
+      validityBehavior: body.validity_behavior,
+      keyAlgorithm: body.key_algorithm,
+    }),
+  );
