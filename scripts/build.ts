@@ -4,7 +4,7 @@
  * from the template's esbuild Metadata, and bundles the local server into
  * `dist/local/server.mjs`.
  */
-import { build, type BuildOptions } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { bundlePath, readFunctions } from "../src/local/sam-template.js";
 
 /** ESM bundles of CommonJS dependencies need `require`; Lambda's own recipe. */

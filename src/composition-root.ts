@@ -74,7 +74,9 @@ export function certificateImporter(): CertificateImporter {
   if (!importer) {
     const config = currentConfiguration();
     importer =
-      config.storage === "s3" ? new AcmCertificateImporter(new ACMClient({})) : new LocalCertificateImporter(currentObjectStore());
+      config.storage === "s3"
+        ? new AcmCertificateImporter(new ACMClient({}))
+        : new LocalCertificateImporter(currentObjectStore());
   }
   return importer;
 }

@@ -2,12 +2,13 @@
  * Builds and signs one certificate from a profile. Pure: no storage, no I/O
  * beyond WebCrypto.
  */
-import { X509Certificate, X509CertificateGenerator } from "./x509.js";
+
 import { type CertificateKind, profileExtensions, type SubjectAltName } from "./certificate-profiles.js";
 import { type SubjectFields, toX509Name } from "./distinguished-name.js";
 import { type KeyAlgorithm, webCryptoParams } from "./key-algorithms.js";
 import { randomSerialNumber } from "./serial-number.js";
 import type { ValidityPeriod } from "./validity.js";
+import { X509Certificate, X509CertificateGenerator } from "./x509.js";
 
 /** A CA able to sign: its certificate, private key and chain. */
 export interface SigningAuthority {

@@ -12,6 +12,8 @@
  * Every certificate has a Subject Key Identifier; every certificate signed by
  * another has an Authority Key Identifier equal to its issuer's SKI.
  */
+
+import { isRsa, type KeyAlgorithm } from "./key-algorithms.js";
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -24,7 +26,6 @@ import {
   SubjectKeyIdentifierExtension,
   type X509Certificate,
 } from "./x509.js";
-import { isRsa, type KeyAlgorithm } from "./key-algorithms.js";
 
 export const CERTIFICATE_KINDS = ["root", "intermediate", "server", "device"] as const;
 export type CertificateKind = (typeof CERTIFICATE_KINDS)[number];

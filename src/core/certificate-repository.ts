@@ -116,7 +116,11 @@ export class CertificateRepository {
   async createAuthority(record: CertificateRecord, material: CertificateMaterial): Promise<void> {
     const kind = record.kind as CertificateAuthorityKind;
     const written = await this.writeMaterial(record, material);
-    const created = await this.store.putIfAbsent(authorityRecordKey(kind, record.subject_id), toJson(record), JSON_TYPE);
+    const created = await this.store.putIfAbsent(
+      authorityRecordKey(kind, record.subject_id),
+      toJson(record),
+      JSON_TYPE,
+    );
     if (!created) {
       await Promise.allSettled(written.map((key) => this.store.delete(key)));
       throw authorityExists(kind, record.subject_id);
@@ -183,7 +187,6 @@ function assertSafeSubjectId(kind: CertificateKind, subjectId: string): void {
         : DEVICE_ID_PATTERN.test(subjectId);
   if (!safe) throw new Error(`refusing unsafe ${kind} name in an object key`);
 }
-
 
 function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

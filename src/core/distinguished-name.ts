@@ -2,8 +2,9 @@
  * Subject distinguished names. Built from structured fields, never from a
  * string, so a value like `Acme, CN=evil` stays one attribute value.
  */
-import { Name } from "./x509.js";
+
 import { InvalidRequestError } from "./errors.js";
+import { Name } from "./x509.js";
 
 /** Upper bounds from RFC 5280 Appendix A (ub-common-name etc.). */
 export const SUBJECT_LIMITS = { commonName: 64, organization: 64, state: 128 } as const;
@@ -36,7 +37,10 @@ export function toX509Name(subject: SubjectFields): Name {
     throw new InvalidRequestError(`state must be 1 to ${SUBJECT_LIMITS.state} characters`, "state");
   }
   if (organization !== undefined && (organization.length === 0 || organization.length > SUBJECT_LIMITS.organization)) {
-    throw new InvalidRequestError(`organization must be 1 to ${SUBJECT_LIMITS.organization} characters`, "organization");
+    throw new InvalidRequestError(
+      `organization must be 1 to ${SUBJECT_LIMITS.organization} characters`,
+      "organization",
+    );
   }
   const rdns: Record<string, string[]>[] = [];
   if (country) rdns.push({ C: [country] });

@@ -52,7 +52,10 @@ export function isRsa(algorithm: KeyAlgorithm): boolean {
 }
 
 /** Generates a new, extractable key pair. */
-export async function generateKeyPair(algorithm: KeyAlgorithm, crypto: Crypto = globalThis.crypto): Promise<CryptoKeyPair> {
+export async function generateKeyPair(
+  algorithm: KeyAlgorithm,
+  crypto: Crypto = globalThis.crypto,
+): Promise<CryptoKeyPair> {
   return (await crypto.subtle.generateKey(webCryptoParams(algorithm), true, ["sign", "verify"])) as CryptoKeyPair;
 }
 

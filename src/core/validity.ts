@@ -48,7 +48,10 @@ export function validityPeriod(request: ValidityRequest): ValidityPeriod {
   let notAfter = new Date(second + validityDays * DAY_MS);
   if (issuer) {
     if (issuer.notAfter.getTime() <= now.getTime()) {
-      throw new InvalidRequestError(`the issuer '${issuer.name}' expired on ${issuer.notAfter.toISOString()}`, "issuer");
+      throw new InvalidRequestError(
+        `the issuer '${issuer.name}' expired on ${issuer.notAfter.toISOString()}`,
+        "issuer",
+      );
     }
     if (notBefore < issuer.notBefore) notBefore = issuer.notBefore;
     if (notAfter > issuer.notAfter) {

@@ -45,11 +45,20 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
 }
 
 /** Validates a path parameter. */
-export function parsePathParameter<S extends z.ZodType>(event: APIGatewayProxyEvent, name: string, schema: S): z.output<S> {
+export function parsePathParameter<S extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  name: string,
+  schema: S,
+): z.output<S> {
   const value = event.pathParameters?.[name];
   const result = schema.safeParse(value === undefined ? undefined : safeDecode(value));
   if (!result.success) {
-    throw new HttpError(400, "Invalid request", `path parameter ${name} ${result.error.issues[0]?.message ?? "is invalid"}`, name);
+    throw new HttpError(
+      400,
+      "Invalid request",
+      `path parameter ${name} ${result.error.issues[0]?.message ?? "is invalid"}`,
+      name,
+    );
   }
   return result.data;
 }

@@ -13,11 +13,7 @@ import type { CreateIntermediateRequest } from "../core/issuance/create-intermed
 import type { CreateRootRequest } from "../core/issuance/create-root-certificate-authority.js";
 import type { IssueDeviceRequest } from "../core/issuance/issue-device-certificate.js";
 import type { IssueServerRequest } from "../core/issuance/issue-server-certificate.js";
-import {
-  ACM_IMPORTABLE_KEY_ALGORITHMS,
-  CA_KEY_ALGORITHMS,
-  KEY_ALGORITHMS,
-} from "../core/key-algorithms.js";
+import { ACM_IMPORTABLE_KEY_ALGORITHMS, CA_KEY_ALGORITHMS, KEY_ALGORITHMS } from "../core/key-algorithms.js";
 import {
   CA_NAME_PATTERN,
   DEVICE_ID_PATTERN,
@@ -70,7 +66,10 @@ export const fqdn = z
 
 export const deviceId = z
   .string()
-  .regex(DEVICE_ID_PATTERN, "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '-' and '.', starting with a letter or digit");
+  .regex(
+    DEVICE_ID_PATTERN,
+    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '-' and '.', starting with a letter or digit",
+  );
 
 const subjectFields = {
   country: country.optional(),

@@ -56,7 +56,13 @@ export async function loadRoutes(options: LocalServerOptions): Promise<LoadedRou
           return "([^/]+)";
         })
         .join("/");
-      routes.push({ method: route.method, resource: route.path, pattern: new RegExp(`^${source}$`), parameterNames, handler });
+      routes.push({
+        method: route.method,
+        resource: route.path,
+        pattern: new RegExp(`^${source}$`),
+        parameterNames,
+        handler,
+      });
     }
   }
   return routes;
@@ -99,7 +105,9 @@ async function handle(routes: LoadedRoute[], request: IncomingMessage, response:
   const pathParameters = Object.fromEntries(
     found.route.parameterNames.map((name, index) => [name, found.match?.[index + 1] ?? ""]),
   );
-  const result = await found.route.handler(toProxyEvent(request, url, method, found.route.resource, pathParameters, body));
+  const result = await found.route.handler(
+    toProxyEvent(request, url, method, found.route.resource, pathParameters, body),
+  );
   response.writeHead(result.statusCode, { ...stringHeaders(result.headers) });
   response.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
 }
@@ -124,7 +132,7 @@ function toProxyEvent(
   const multiQuery: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     query[name] = value;
-    (multiQuery[name] ??= []).push(value);
+    multiQuery[name] = [...(multiQuery[name] ?? []), value];
   }
   const hasQuery = Object.keys(query).length > 0;
   return {
@@ -145,7 +153,10 @@ function toProxyEvent(
       authorizer: null,
       protocol: `HTTP/${request.httpVersion}`,
       httpMethod: method,
-      identity: { sourceIp: request.socket.remoteAddress ?? "127.0.0.1", userAgent: request.headers["user-agent"] ?? null },
+      identity: {
+        sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: request.headers["user-agent"] ?? null,
+      },
       path: `/local${url.pathname}`,
       stage: "local",
       requestId: randomUUID(),

@@ -1,7 +1,12 @@
 import type { CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
 import { CA_KEY_ALGORITHMS } from "../key-algorithms.js";
-import { DEFAULT_CA_NAME, type IssuanceContext, type IssuedCertificate, type SignedRequest } from "./issued-certificate.js";
+import {
+  DEFAULT_CA_NAME,
+  type IssuanceContext,
+  type IssuedCertificate,
+  type SignedRequest,
+} from "./issued-certificate.js";
 import { signWithAuthority } from "./sign-with-authority.js";
 
 export interface CreateIntermediateRequest extends SignedRequest {

@@ -3,7 +3,12 @@ import type { CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
 import { CA_KEY_ALGORITHMS, DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair } from "../key-algorithms.js";
 import { validityPeriod } from "../validity.js";
-import { DEFAULT_CA_NAME, type IssuanceContext, type IssuedCertificate, type SubjectRequest } from "./issued-certificate.js";
+import {
+  DEFAULT_CA_NAME,
+  type IssuanceContext,
+  type IssuedCertificate,
+  type SubjectRequest,
+} from "./issued-certificate.js";
 
 export interface CreateRootRequest extends SubjectRequest {
   /** The CA's name, a slug; default `default`. */

@@ -34,7 +34,9 @@ export async function issueServerCertificate(
       "key_algorithm",
     );
   }
-  const extraNames = (request.subjectAltNames ?? []).filter((san) => !(san.type === "dns" && san.value === request.fqdn));
+  const extraNames = (request.subjectAltNames ?? []).filter(
+    (san) => !(san.type === "dns" && san.value === request.fqdn),
+  );
   const signed = await signWithAuthority(
     {
       kind: "server",
