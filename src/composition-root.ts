@@ -7,8 +7,10 @@
  * Environment:
  * - `CERTIFICATE_BUCKET_NAME`: when set, certificates go to this S3 bucket and
  *   server certificates are imported into ACM (the Lambda configuration).
- * - `AWS_ENDPOINT_URL`: optional endpoint for S3 and ACM (e.g. a local S3
- *   protocol server); path-style S3 addressing is used then.
+ * - `ENDPOINT_URL` (or the SDK's standard `AWS_ENDPOINT_URL`): optional
+ *   endpoint for S3 and ACM (e.g. a local S3 protocol server); path-style S3
+ *   addressing is used then. The template declares `ENDPOINT_URL` empty so
+ *   that `sam local start-api --env-vars env.json` can set it.
  * - `LOCAL_STORE_DIR`: when no bucket is set, the directory that stands in for
  *   S3 and ACM (default `.local-store`).
  */
@@ -31,7 +33,8 @@ export const DEFAULT_LOCAL_STORE_DIR = ".local-store";
 /** Reads the configuration from environment variables, once. */
 export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configuration {
   const bucket = env.CERTIFICATE_BUCKET_NAME?.trim();
-  if (bucket) return { storage: "s3", bucket, endpoint: env.AWS_ENDPOINT_URL?.trim() || undefined };
+  const endpoint = env.ENDPOINT_URL?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+  if (bucket) return { storage: "s3", bucket, endpoint };
   return { storage: "local", directory: env.LOCAL_STORE_DIR?.trim() || DEFAULT_LOCAL_STORE_DIR };
 }
 
@@ -57,7 +60,10 @@ function currentObjectStore(): ObjectStore {
     const config = currentConfiguration();
     objectStore =
       config.storage === "s3"
-        ? new S3ObjectStore(new S3Client({ forcePathStyle: config.endpoint !== undefined }), config.bucket)
+        ? new S3ObjectStore(
+            new S3Client({ endpoint: config.endpoint, forcePathStyle: config.endpoint !== undefined }),
+            config.bucket,
+          )
         : new FileObjectStore(config.directory);
   }
   return objectStore;
