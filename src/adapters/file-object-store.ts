@@ -6,10 +6,10 @@
  * `If-None-Match: *`.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DependencyError } from "../core/errors.js";
-import type { ObjectStore } from "../core/ports.js";
+import type { ObjectListing, ObjectStore } from "../core/ports.js";
 
 const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
 
@@ -48,6 +48,37 @@ export class FileObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Lists keys under `prefix`. The prefix must end at a folder boundary
+   * (`inventory/device/`) or inside one (`inventory/device/ab`): the folder is
+   * read once and filtered, which stays fast at tens of thousands of entries.
+   */
+  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ObjectListing> {
+    const slash = prefix.lastIndexOf("/");
+    const folder = prefix.slice(0, slash + 1);
+    const keys: string[] = [];
+    await this.collect(folder, keys);
+    const after = options.startAfter;
+    const matching = keys.filter((key) => key.startsWith(prefix) && (after === undefined || key > after)).sort();
+    const limit = options.limit ?? 1000;
+    return { keys: matching.slice(0, limit), isTruncated: matching.length > limit };
+  }
+
+  private async collect(folder: string, into: string[]): Promise<void> {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(folder === "" ? this.root : this.pathOf(folder.slice(0, -1)), { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw new DependencyError(`listing ${folder} in the local store failed`, { cause: error });
+    }
+    for (const entry of entries) {
+      if (folder === "" && entry.name === ".tmp") continue;
+      if (entry.isDirectory()) await this.collect(`${folder}${entry.name}/`, into);
+      else into.push(`${folder}${entry.name}`);
+    }
   }
 
   /** The file for `key`; throws for any key that could leave the root. */

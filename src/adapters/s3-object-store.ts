@@ -3,9 +3,15 @@
  * an S3 conditional write (`If-None-Match: *`), so two concurrent creations
  * of one key cannot both succeed.
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { DependencyError } from "../core/errors.js";
-import type { ObjectStore } from "../core/ports.js";
+import type { ObjectListing, ObjectStore } from "../core/ports.js";
 
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -42,6 +48,25 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       throw new DependencyError(`S3 DeleteObject ${key} failed`, { cause: error });
+    }
+  }
+
+  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ObjectListing> {
+    try {
+      const response = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          StartAfter: options.startAfter,
+          MaxKeys: Math.min(options.limit ?? 1000, 1000),
+        }),
+      );
+      return {
+        keys: (response.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+        isTruncated: response.IsTruncated ?? false,
+      };
+    } catch (error) {
+      throw new DependencyError(`S3 ListObjectsV2 ${prefix} failed`, { cause: error });
     }
   }
 }

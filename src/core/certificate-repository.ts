@@ -14,17 +14,25 @@
  * intermediate_ca/<name>/<serial>/{certificate,certificate_chain,private_key}.pem
  * server_certificates/<fqdn>/<serial>/{certificate,certificate_chain,private_key}.pem, certificate.json
  * device_certificates/<device_id>/<serial>/{certificate,certificate_chain,private_key}.pem, certificate.json
+ * inventory/<kind>/<id>~<serial>~<issuer>~<not_after>~<key_algorithm>~<subject_id>   (empty objects)
+ * revocations/<issuer kind>/<issuer name>/<serial>.json
+ * <root_ca|intermediate_ca>/<name>/crl/<descending number>.crl.pem                (newest lists first)
  * ```
  *
  * A CA exists once its `ca.json` exists; that object is created with a
  * conditional write, so of two concurrent creations exactly one wins and the
  * loser's material (in its own serial folder) is removed. A leaf certificate
- * exists once its `certificate.json` exists, written after its PEMs (and after
- * the ACM import), so a failure half-way leaves nothing that looks issued.
+ * exists once its inventory entry exists, written after its PEMs, the ACM
+ * import and its `certificate.json`, so a failure half-way leaves nothing that
+ * the inventory lists or the API serves.
+ *
+ * The inventory is a folder of empty objects whose keys carry what a listing
+ * shows (`<id>` is the CA name or the leaf's serial), so a page of 1,000
+ * certificates is one LIST request and no GETs.
  */
 import type { CertificateAuthorityKind, CertificateKind } from "./certificate-profiles.js";
 import { ConflictError, NotFoundError } from "./errors.js";
-import type { KeyAlgorithm } from "./key-algorithms.js";
+import { KEY_ALGORITHMS, type KeyAlgorithm } from "./key-algorithms.js";
 import { CA_NAME_PATTERN, DEVICE_ID_PATTERN, isHostName } from "./names.js";
 import type { ObjectStore } from "./ports.js";
 import { isSerialNumber } from "./serial-number.js";
@@ -56,6 +64,37 @@ export interface CertificateRecord {
   certificate_chain: string;
   /** ACM ARN of an imported server certificate. */
   acm_certificate_arn?: string;
+  /** True when the certificate was issued for a CSR (the service never had its key). */
+  from_csr?: boolean;
+}
+
+/** What the inventory knows of a certificate without reading its record. */
+export interface InventoryEntry {
+  kind: CertificateKind;
+  /** CA name for CAs, serial number for leaves: the `{id}` of `GET /certificates/{kind}/{id}`. */
+  id: string;
+  serial_number: string;
+  /** Signing CA's name; undefined for roots. */
+  issuer: string | undefined;
+  not_after: string;
+  key_algorithm: KeyAlgorithm;
+  subject_id: string;
+}
+
+/** A revocation, as stored. */
+export interface RevocationRecord {
+  kind: CertificateKind;
+  serial_number: string;
+  subject_id: string;
+  /** RFC 5280 reason code name (e.g. `keyCompromise`). */
+  reason: string;
+  revoked_at: string;
+}
+
+/** Where a certificate's revocation is recorded: the CA that issued it. */
+export interface IssuerRef {
+  kind: CertificateAuthorityKind;
+  name: string;
 }
 
 /** The PEM files of one certificate. */
@@ -132,12 +171,89 @@ export class CertificateRepository {
     await this.writeMaterial(record, material);
   }
 
-  /** Writes a leaf's record (step 2 of 2): from now on the certificate exists. */
+  /** Writes a leaf's record, then its inventory entry (step 2 of 2): from then on the certificate exists. */
   async commitLeaf(record: CertificateRecord): Promise<void> {
     const key = `${this.folderOf(record.kind, record.subject_id, record.serial_number)}certificate.json`;
     if (!(await this.store.putIfAbsent(key, toJson(record), JSON_TYPE))) {
       throw new ConflictError(`certificate ${record.serial_number} already exists`);
     }
+    await this.addToInventory(record);
+  }
+
+  /** Adds a committed certificate to the inventory (idempotent). */
+  async addToInventory(record: CertificateRecord): Promise<void> {
+    await this.store.putIfAbsent(inventoryKey(record), "", "application/octet-stream");
+  }
+
+  /** One page of the inventory of `kind`, in key order, after the key `startAfter`. */
+  async listInventory(
+    kind: CertificateKind,
+    options: { startAfter?: string | undefined; limit: number },
+  ): Promise<{ entries: { key: string; entry: InventoryEntry }[]; isTruncated: boolean }> {
+    const prefix = `${INVENTORY_PREFIX}/${kind}/`;
+    if (options.startAfter !== undefined && !options.startAfter.startsWith(prefix)) {
+      throw new Error("refusing a listing cursor outside the inventory");
+    }
+    const listing = await this.store.list(prefix, { startAfter: options.startAfter, limit: options.limit });
+    const entries = listing.keys.flatMap((key) => {
+      const entry = parseInventoryKey(kind, key.slice(prefix.length));
+      return entry ? [{ key, entry }] : [];
+    });
+    return { entries, isTruncated: listing.isTruncated };
+  }
+
+  /** The record of a leaf by serial, or undefined when the inventory does not list it. */
+  async findLeaf(kind: "server" | "device", serialNumber: string): Promise<CertificateRecord | undefined> {
+    if (!isSerialNumber(serialNumber)) return undefined;
+    const listing = await this.store.list(`${INVENTORY_PREFIX}/${kind}/${serialNumber}~`, { limit: 1 });
+    const key = listing.keys[0];
+    const entry = key && parseInventoryKey(kind, key.slice(`${INVENTORY_PREFIX}/${kind}/`.length));
+    if (!entry) return undefined;
+    const body = await this.store.get(`${this.folderOf(kind, entry.subject_id, serialNumber)}certificate.json`);
+    return body === undefined ? undefined : (JSON.parse(body) as CertificateRecord);
+  }
+
+  /** Records a revocation. False when the certificate was already revoked (nothing changed). */
+  async addRevocation(issuer: IssuerRef, revocation: RevocationRecord): Promise<boolean> {
+    return this.store.putIfAbsent(revocationKey(issuer, revocation.serial_number), toJson(revocation), JSON_TYPE);
+  }
+
+  /** The revocation of one certificate, if any. */
+  async findRevocation(issuer: IssuerRef, serialNumber: string): Promise<RevocationRecord | undefined> {
+    const body = await this.store.get(revocationKey(issuer, serialNumber));
+    return body === undefined ? undefined : (JSON.parse(body) as RevocationRecord);
+  }
+
+  /** Serial numbers revoked by `issuer` (keys only: one LIST per 1,000 revocations). */
+  async revokedSerialNumbers(issuer: IssuerRef): Promise<Set<string>> {
+    const prefix = revocationPrefix(issuer);
+    const serials = new Set<string>();
+    let startAfter: string | undefined;
+    for (;;) {
+      const listing = await this.store.list(prefix, { startAfter, limit: 1000 });
+      for (const key of listing.keys) serials.add(key.slice(prefix.length).replace(/\.json$/, ""));
+      if (!listing.isTruncated || listing.keys.length === 0) return serials;
+      startAfter = listing.keys.at(-1);
+    }
+  }
+
+  /** Every revocation recorded by `issuer`, with reasons and dates (for building its CRL). */
+  async listRevocations(issuer: IssuerRef): Promise<RevocationRecord[]> {
+    const serials = [...(await this.revokedSerialNumbers(issuer))].sort();
+    const records = await Promise.all(serials.map((serial) => this.findRevocation(issuer, serial)));
+    return records.filter((record): record is RevocationRecord => record !== undefined);
+  }
+
+  /** Stores a CRL (PEM) under its number. False when that number exists already (a concurrent rebuild). */
+  async storeCrl(issuer: IssuerRef, crlNumber: bigint, pem: string): Promise<boolean> {
+    return this.store.putIfAbsent(crlKey(issuer, crlNumber), pem, "application/pkix-crl");
+  }
+
+  /** The newest stored CRL of `issuer` (PEM), if any. */
+  async latestCrl(issuer: IssuerRef): Promise<string | undefined> {
+    const listing = await this.store.list(crlPrefix(issuer), { limit: 1 });
+    const key = listing.keys[0];
+    return key === undefined ? undefined : this.store.get(key);
   }
 
   private async writeMaterial(record: CertificateRecord, material: CertificateMaterial): Promise<string[]> {
@@ -159,6 +275,67 @@ export class CertificateRepository {
     }
     return written;
   }
+}
+
+const INVENTORY_PREFIX = "inventory";
+const FIELD_SEPARATOR = "~";
+
+/** `inventory/<kind>/<id>~<serial>~<issuer|->~<not_after compact>~<key_algorithm>~<subject_id>` */
+function inventoryKey(record: CertificateRecord): string {
+  const isAuthority = record.kind === "root" || record.kind === "intermediate";
+  assertSafeSubjectId(record.kind, record.subject_id);
+  if (!isSerialNumber(record.serial_number)) throw new Error("refusing unsafe serial number in an inventory key");
+  const id = isAuthority ? record.subject_id : record.serial_number;
+  const notAfter = record.not_after.replace(/[-:]|\.\d{3}/g, "");
+  return `${INVENTORY_PREFIX}/${record.kind}/${[id, record.serial_number, record.issuer ?? "-", notAfter, record.key_algorithm, record.subject_id].join(FIELD_SEPARATOR)}`;
+}
+
+function parseInventoryKey(kind: CertificateKind, name: string): InventoryEntry | undefined {
+  const [id, serial, issuer, notAfter, keyAlgorithm, subjectId] = name.split(FIELD_SEPARATOR);
+  const time = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(notAfter ?? "");
+  if (
+    !id ||
+    !serial ||
+    !issuer ||
+    !time ||
+    !subjectId ||
+    !(KEY_ALGORITHMS as readonly string[]).includes(keyAlgorithm ?? "")
+  ) {
+    return undefined;
+  }
+  const [, year, month, day, hour, minute, second] = time;
+  return {
+    kind,
+    id,
+    serial_number: serial,
+    issuer: issuer === "-" ? undefined : issuer,
+    not_after: `${year}-${month}-${day}T${hour}:${minute}:${second}.000Z`,
+    key_algorithm: keyAlgorithm as KeyAlgorithm,
+    subject_id: subjectId,
+  };
+}
+
+function revocationPrefix(issuer: IssuerRef): string {
+  assertSafeSubjectId(issuer.kind, issuer.name);
+  return `revocations/${issuer.kind}/${issuer.name}/`;
+}
+
+function revocationKey(issuer: IssuerRef, serialNumber: string): string {
+  if (!isSerialNumber(serialNumber)) throw new Error("refusing unsafe serial number in a revocation key");
+  return `${revocationPrefix(issuer)}${serialNumber}.json`;
+}
+
+/** CRL numbers are stored as (10^20 - number), zero-padded, so the newest CRL is the first key listed. */
+const CRL_KEY_BASE = 10n ** 20n;
+
+function crlPrefix(issuer: IssuerRef): string {
+  assertSafeSubjectId(issuer.kind, issuer.name);
+  return `${STORAGE_PREFIXES[issuer.kind]}/${issuer.name}/crl/`;
+}
+
+function crlKey(issuer: IssuerRef, crlNumber: bigint): string {
+  if (crlNumber <= 0n || crlNumber >= CRL_KEY_BASE) throw new Error("CRL number out of range");
+  return `${crlPrefix(issuer)}${(CRL_KEY_BASE - crlNumber).toString().padStart(20, "0")}.crl.pem`;
 }
 
 function authorityRecordKey(kind: CertificateAuthorityKind, name: string): string {

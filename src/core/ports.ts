@@ -14,8 +14,22 @@ export interface ObjectStore {
   putIfAbsent(key: string, body: string, contentType: string): Promise<boolean>;
   /** The object's body, or `undefined` when there is none. */
   get(key: string): Promise<string | undefined>;
-  /** Removes the object; used only to clean up material that lost a race and was never visible. */
+  /** Removes the object; used only to clean up material that lost a race or expired, never a certificate. */
   delete(key: string): Promise<void>;
+  /**
+   * Keys under `prefix` in ascending (byte) order, after `startAfter` when
+   * given, at most `limit` (the store may return fewer). `isTruncated` says
+   * whether more keys follow. Keys only: listing never reads bodies.
+   */
+  list(
+    prefix: string,
+    options?: { startAfter?: string | undefined; limit?: number | undefined },
+  ): Promise<ObjectListing>;
+}
+
+export interface ObjectListing {
+  keys: string[];
+  isTruncated: boolean;
 }
 
 export interface CertificateImportRequest {

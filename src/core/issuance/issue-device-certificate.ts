@@ -1,10 +1,16 @@
 import type { SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
-import type { IssuanceContext, IssuedCertificate, SignedRequest } from "./issued-certificate.js";
+import { verifySigningRequest } from "../certificate-signing-request.js";
+import { DEVICE_ID_PATTERN } from "../names.js";
+import type { IssuanceContext, IssuedCertificate, LeafRequest } from "./issued-certificate.js";
+import { subjectKeyFromSigningRequest } from "./leaf-subject-key.js";
 import { signWithAuthority } from "./sign-with-authority.js";
 
-export interface IssueDeviceRequest extends SignedRequest {
-  /** The device's id: its CN and its folder. A random UUID by default. */
+export interface IssueDeviceRequest extends LeafRequest {
+  /**
+   * The device's id: its CN and its folder. Default: the CSR's CN when a CSR
+   * is given and its CN is a valid device id, otherwise a random UUID.
+   */
   deviceId?: string | undefined;
   /** Optional SAN entries (URIs such as `urn:dev:…` or `spiffe://…`, DNS names). */
   subjectAltNames?: SubjectAltName[] | undefined;
@@ -19,7 +25,10 @@ export async function issueDeviceCertificate(
   repository: CertificateRepository,
   context: IssuanceContext = {},
 ): Promise<IssuedCertificate> {
-  const deviceId = request.deviceId ?? (context.crypto ?? globalThis.crypto).randomUUID();
+  const crypto = context.crypto ?? globalThis.crypto;
+  const deviceId = request.deviceId ?? (await deviceIdFromSigningRequest(request.csr, crypto)) ?? crypto.randomUUID();
+  const subjectAltNames = request.subjectAltNames ?? [];
+  const subjectKey = await subjectKeyFromSigningRequest(request, { commonName: deviceId, subjectAltNames }, crypto);
   const signed = await signWithAuthority(
     {
       kind: "device",
@@ -33,12 +42,14 @@ export async function issueDeviceCertificate(
       request,
       defaultValidityDays: DEFAULT_DEVICE_VALIDITY_DAYS,
       issuerKind: "intermediate",
-      subjectAltNames: request.subjectAltNames,
+      subjectAltNames,
+      subjectKey,
     },
     repository,
     context,
   );
-  const { record, privateKeyPem } = signed;
+  const { privateKeyPem } = signed;
+  const record = { ...signed.record, ...(subjectKey ? { from_csr: true } : {}) };
   await repository.writeLeafMaterial(record, {
     certificatePem: record.certificate,
     certificateChainPem: record.certificate_chain,
@@ -46,4 +57,10 @@ export async function issueDeviceCertificate(
   });
   await repository.commitLeaf(record);
   return { record, privateKeyPem };
+}
+
+async function deviceIdFromSigningRequest(csr: string | undefined, crypto: Crypto): Promise<string | undefined> {
+  if (csr === undefined) return undefined;
+  const commonName = (await verifySigningRequest(csr, crypto)).commonName;
+  return commonName !== undefined && DEVICE_ID_PATTERN.test(commonName) ? commonName : undefined;
 }

@@ -3,10 +3,11 @@ import type { CertificateRepository } from "../certificate-repository.js";
 import { DependencyError, InvalidRequestError } from "../errors.js";
 import { ACM_IMPORTABLE_KEY_ALGORITHMS } from "../key-algorithms.js";
 import type { CertificateImporter } from "../ports.js";
-import type { IssuanceContext, IssuedCertificate, SignedRequest } from "./issued-certificate.js";
+import type { IssuanceContext, IssuedCertificate, LeafRequest } from "./issued-certificate.js";
+import { subjectKeyFromSigningRequest } from "./leaf-subject-key.js";
 import { signWithAuthority } from "./sign-with-authority.js";
 
-export interface IssueServerRequest extends SignedRequest {
+export interface IssueServerRequest extends LeafRequest {
   /** The server's host name: the subject CN and the first SAN. Required. */
   fqdn: string;
   /** Extra SAN entries (DNS names, wildcards, IP addresses). */
@@ -17,10 +18,12 @@ export interface IssueServerRequest extends SignedRequest {
 export const DEFAULT_SERVER_VALIDITY_DAYS = 365;
 
 /**
- * Issues a server certificate from the intermediate `issuer`, stores it and
- * imports it (with its key and chain) into ACM. The certificate is recorded
- * only after the import succeeded, so a failed import leaves nothing that
- * looks issued (its PEM files remain in their serial folder, unlisted).
+ * Issues a server certificate from the intermediate `issuer`, stores it and,
+ * when the service generated its key, imports it (with key and chain) into
+ * ACM. For a CSR there is no key to import: the record says so. The
+ * certificate is committed only after the import succeeded, so a failed import
+ * leaves nothing that looks issued (its PEM files remain in their serial
+ * folder, unlisted).
  */
 export async function issueServerCertificate(
   request: IssueServerRequest,
@@ -28,7 +31,11 @@ export async function issueServerCertificate(
   importer: CertificateImporter,
   context: IssuanceContext = {},
 ): Promise<IssuedCertificate> {
-  if (request.keyAlgorithm && !(ACM_IMPORTABLE_KEY_ALGORITHMS as readonly string[]).includes(request.keyAlgorithm)) {
+  if (
+    request.csr === undefined &&
+    request.keyAlgorithm &&
+    !(ACM_IMPORTABLE_KEY_ALGORITHMS as readonly string[]).includes(request.keyAlgorithm)
+  ) {
     throw new InvalidRequestError(
       `ACM can import only RSA and EC keys: key_algorithm must be one of ${ACM_IMPORTABLE_KEY_ALGORITHMS.join(", ")}`,
       "key_algorithm",
@@ -36,6 +43,12 @@ export async function issueServerCertificate(
   }
   const extraNames = (request.subjectAltNames ?? []).filter(
     (san) => !(san.type === "dns" && san.value === request.fqdn),
+  );
+  const subjectAltNames: SubjectAltName[] = [{ type: "dns", value: request.fqdn }, ...extraNames];
+  const subjectKey = await subjectKeyFromSigningRequest(
+    request,
+    { commonName: request.fqdn, subjectAltNames },
+    context.crypto,
   );
   const signed = await signWithAuthority(
     {
@@ -50,17 +63,23 @@ export async function issueServerCertificate(
       request,
       defaultValidityDays: DEFAULT_SERVER_VALIDITY_DAYS,
       issuerKind: "intermediate",
-      subjectAltNames: [{ type: "dns", value: request.fqdn }, ...extraNames],
+      subjectAltNames,
+      subjectKey,
     },
     repository,
     context,
   );
-  const { record, privateKeyPem } = signed;
+  const { privateKeyPem } = signed;
+  const record = { ...signed.record, ...(subjectKey ? { from_csr: true } : {}) };
   await repository.writeLeafMaterial(record, {
     certificatePem: record.certificate,
     certificateChainPem: record.certificate_chain,
     privateKeyPem,
   });
+  if (privateKeyPem === undefined) {
+    await repository.commitLeaf(record);
+    return { record };
+  }
   let certificateArn: string;
   try {
     ({ certificateArn } = await importer.importCertificate({

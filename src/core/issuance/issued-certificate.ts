@@ -36,4 +36,10 @@ export interface SignedRequest extends SubjectRequest {
   validityBehavior?: ValidityBehavior | undefined;
 }
 
+/** Fields of a leaf request: its key is generated, or comes from a CSR. */
+export interface LeafRequest extends SignedRequest {
+  /** A PEM PKCS#10 request; its key is certified and no private key is generated or returned. */
+  csr?: string | undefined;
+}
+
 export const DEFAULT_CA_NAME = "default";

@@ -16,12 +16,15 @@ export interface SignWithAuthorityParams {
   defaultValidityDays: number;
   issuerKind: CertificateAuthorityKind;
   subjectAltNames?: SubjectAltName[] | undefined;
+  /** The subject's public key, when it comes from a CSR; otherwise a key pair is generated. */
+  subjectKey?: { publicKey: CryptoKey; keyAlgorithm: KeyAlgorithm } | undefined;
 }
 
 export interface SignedCertificate {
   /** The record to store (chain: the issuer's chain, for leaves). */
   record: CertificateRecord;
-  privateKeyPem: string;
+  /** The generated private key (PEM PKCS#8); undefined when the key came from a CSR. */
+  privateKeyPem: string | undefined;
   /** The issuer's chain, its own certificate first. */
   issuerChainPem: string;
 }
@@ -38,7 +41,7 @@ export async function signWithAuthority(
   const { clock = () => new Date(), crypto = globalThis.crypto } = context;
   const { request } = params;
   const issuerName = request.issuer ?? DEFAULT_CA_NAME;
-  const keyAlgorithm: KeyAlgorithm = request.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
+  const keyAlgorithm: KeyAlgorithm = params.subjectKey?.keyAlgorithm ?? request.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
   // Fail on a bad request or a missing issuer before the costly key generation.
   repository.folderOf(params.kind, params.subjectId, "0".repeat(32));
   const issuer = await loadSigningAuthority(repository, params.issuerKind, issuerName, crypto);
@@ -50,12 +53,13 @@ export async function signWithAuthority(
     issuer: { name: issuerName, notBefore: issuer.certificate.notBefore, notAfter: issuer.certificate.notAfter },
   });
 
-  const keys = await generateKeyPair(keyAlgorithm, crypto);
+  const keys = params.subjectKey ? undefined : await generateKeyPair(keyAlgorithm, crypto);
+  const subjectPublicKey = params.subjectKey?.publicKey ?? (keys as CryptoKeyPair).publicKey;
   const certificate = await buildCertificate(
     {
       kind: params.kind,
       subject: params.subject,
-      subjectPublicKey: keys.publicKey,
+      subjectPublicKey,
       subjectKeyAlgorithm: keyAlgorithm,
       validity,
       subjectAltNames: params.subjectAltNames,
@@ -78,7 +82,7 @@ export async function signWithAuthority(
       certificate: certificatePem(certificate),
       certificate_chain: issuer.chainPem,
     },
-    privateKeyPem: await exportPrivateKeyPem(keys.privateKey, crypto),
+    privateKeyPem: keys ? await exportPrivateKeyPem(keys.privateKey, crypto) : undefined,
     issuerChainPem: issuer.chainPem,
   };
 }

@@ -1,0 +1,31 @@
+import type { CertificateKind } from "../certificate-profiles.js";
+import type { CertificateRecord, CertificateRepository, RevocationRecord } from "../certificate-repository.js";
+import { NotFoundError } from "../errors.js";
+import { type CertificateStatus, revocationIssuer, statusOf } from "./certificate-status.js";
+
+export interface CertificateDetails {
+  record: CertificateRecord;
+  status: CertificateStatus;
+  revocation: RevocationRecord | undefined;
+}
+
+/**
+ * One certificate by its id: the CA name for roots and intermediates, the
+ * serial number for server and device certificates. Never a private key.
+ */
+export async function getCertificate(
+  request: { kind: CertificateKind; id: string },
+  repository: CertificateRepository,
+  context: { clock?: () => Date } = {},
+): Promise<CertificateDetails> {
+  const now = (context.clock ?? (() => new Date()))();
+  const { kind, id } = request;
+  const record =
+    kind === "root" || kind === "intermediate"
+      ? await repository.getAuthority(kind, id, "id")
+      : await repository.findLeaf(kind, id);
+  if (!record) throw new NotFoundError(`no ${kind} certificate with serial number '${id}' exists`, "id");
+  const issuer = revocationIssuer(record.kind, record.issuer);
+  const revocation = issuer ? await repository.findRevocation(issuer, record.serial_number) : undefined;
+  return { record, revocation, status: statusOf(record.not_after, revocation !== undefined, now) };
+}

@@ -1,0 +1,27 @@
+import type { SubjectAltName } from "../certificate-profiles.js";
+import { assertRequestedNamesAllowed, verifySigningRequest } from "../certificate-signing-request.js";
+import { InvalidRequestError } from "../errors.js";
+import type { KeyAlgorithm } from "../key-algorithms.js";
+import type { LeafRequest } from "./issued-certificate.js";
+
+/**
+ * The subject key of a leaf when the request carries a CSR: verified, of an
+ * allowed algorithm, asking only for names the request names. Undefined when
+ * there is no CSR (the service generates the key).
+ */
+export async function subjectKeyFromSigningRequest(
+  request: LeafRequest,
+  names: { commonName: string; subjectAltNames: SubjectAltName[] },
+  crypto: Crypto = globalThis.crypto,
+): Promise<{ publicKey: CryptoKey; keyAlgorithm: KeyAlgorithm } | undefined> {
+  if (request.csr === undefined) return undefined;
+  const signingRequest = await verifySigningRequest(request.csr, crypto);
+  if (request.keyAlgorithm !== undefined && request.keyAlgorithm !== signingRequest.keyAlgorithm) {
+    throw new InvalidRequestError(
+      `key_algorithm is ${request.keyAlgorithm} but the CSR's key is ${signingRequest.keyAlgorithm}; omit key_algorithm with a CSR`,
+      "key_algorithm",
+    );
+  }
+  assertRequestedNamesAllowed(signingRequest, names);
+  return { publicKey: signingRequest.publicKey, keyAlgorithm: signingRequest.keyAlgorithm };
+}

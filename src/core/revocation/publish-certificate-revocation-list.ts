@@ -1,0 +1,61 @@
+import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
+import {
+  buildCertificateRevocationList,
+  CRL_VALIDITY_MS,
+  type RevocationReason,
+} from "../certificate-revocation-list.js";
+import { loadSigningAuthority } from "../issuance/signing-authority.js";
+import { X509Crl } from "../x509.js";
+
+/**
+ * Signs and stores a new CRL of `issuer` listing all its revocations. The CRL
+ * number is the signing time in milliseconds, so numbers only grow; a
+ * concurrent rebuild with the same number simply takes the next one.
+ */
+export async function publishCertificateRevocationList(
+  issuer: IssuerRef,
+  repository: CertificateRepository,
+  context: { clock?: () => Date; crypto?: Crypto } = {},
+): Promise<string> {
+  const { clock = () => new Date(), crypto = globalThis.crypto } = context;
+  const authority = await loadSigningAuthority(repository, issuer.kind, issuer.name, crypto);
+  const revocations = await repository.listRevocations(issuer);
+  const now = clock();
+  for (let attempt = 0; ; attempt += 1) {
+    const crlNumber = BigInt(now.getTime() + attempt);
+    const pem = await buildCertificateRevocationList(
+      {
+        issuer: authority,
+        crlNumber,
+        now,
+        entries: revocations.map((revocation) => ({
+          serialNumber: revocation.serial_number,
+          revokedAt: new Date(revocation.revoked_at),
+          reason: revocation.reason as RevocationReason,
+        })),
+      },
+      crypto,
+    );
+    if (await repository.storeCrl(issuer, crlNumber, pem)) return pem;
+    if (attempt >= 10) throw new Error("could not store a new CRL number after 10 attempts");
+  }
+}
+
+/**
+ * The CRL to serve for `issuer`: the newest stored one, or a freshly signed
+ * one when none exists yet or the newest is past half its validity.
+ */
+export async function currentCertificateRevocationList(
+  issuer: IssuerRef,
+  repository: CertificateRepository,
+  context: { clock?: () => Date; crypto?: Crypto } = {},
+): Promise<string> {
+  const now = (context.clock ?? (() => new Date()))();
+  await repository.getAuthority(issuer.kind, issuer.name, "name");
+  const latest = await repository.latestCrl(issuer);
+  if (latest) {
+    const nextUpdate = new X509Crl(latest).nextUpdate;
+    if (nextUpdate && nextUpdate.getTime() - now.getTime() > CRL_VALIDITY_MS / 2) return latest;
+  }
+  return publishCertificateRevocationList(issuer, repository, context);
+}
