@@ -13,6 +13,8 @@
  *   that `sam local start-api --env-vars env.json` can set it.
  * - `LOCAL_STORE_DIR`: when no bucket is set, the directory that stands in for
  *   S3 and ACM (default `.local-store`).
+ * - `PUBLIC_BASE_URL`: optional public URL of the API; certificates then carry
+ *   a CRL Distribution Point under it.
  */
 import { ACMClient } from "@aws-sdk/client-acm";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -21,6 +23,7 @@ import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
+import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import type { CertificateImporter, ObjectStore } from "./core/ports.js";
 
 export type Configuration =
@@ -55,7 +58,8 @@ function currentConfiguration(): Configuration {
   return configuration;
 }
 
-function currentObjectStore(): ObjectStore {
+/** The configured object store (S3 or the local directory). */
+export function configuredObjectStore(): ObjectStore {
   if (!objectStore) {
     const config = currentConfiguration();
     objectStore =
@@ -71,7 +75,7 @@ function currentObjectStore(): ObjectStore {
 
 /** The certificate repository on the configured store. */
 export function certificateRepository(): CertificateRepository {
-  repository ??= new CertificateRepository(currentObjectStore());
+  repository ??= new CertificateRepository(configuredObjectStore());
   return repository;
 }
 
@@ -82,9 +86,15 @@ export function certificateImporter(): CertificateImporter {
     importer =
       config.storage === "s3"
         ? new AcmCertificateImporter(new ACMClient({}))
-        : new LocalCertificateImporter(currentObjectStore());
+        : new LocalCertificateImporter(configuredObjectStore());
   }
   return importer;
+}
+
+/** Settings of issuance that come from the environment. */
+export function issuanceContext(env: NodeJS.ProcessEnv = process.env): IssuanceContext {
+  const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
+  return publicBaseUrl ? { publicBaseUrl } : {};
 }
 
 /** Forgets every created service, so tests can change the environment between cases. */

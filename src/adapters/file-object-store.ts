@@ -11,7 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
 
-const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
+const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.~\-/]*$/;
 
 export class FileObjectStore implements ObjectStore {
   private readonly root: string;

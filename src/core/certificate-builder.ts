@@ -29,6 +29,8 @@ export interface CertificateBuildParams {
   subjectKeyAlgorithm: KeyAlgorithm;
   validity: ValidityPeriod;
   subjectAltNames?: SubjectAltName[] | undefined;
+  /** URL of the issuer's CRL, embedded as a CRL Distribution Point. None by default. */
+  crlDistributionPoint?: string | undefined;
   /** Serial number as hex; random (see serial-number.ts) by default. */
   serialNumber?: string | undefined;
 }
@@ -48,6 +50,7 @@ export async function buildCertificate(
       subjectKeyAlgorithm: params.subjectKeyAlgorithm,
       issuerCertificate: issuer?.certificate,
       subjectAltNames: params.subjectAltNames,
+      crlDistributionPoint: params.crlDistributionPoint,
     },
     crypto,
   );

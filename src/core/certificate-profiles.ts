@@ -10,13 +10,16 @@
  * | device       | not a CA                    | digitalSignature (+ keyEncipherment, RSA)  | clientAuth  | optional       |
  *
  * Every certificate has a Subject Key Identifier; every certificate signed by
- * another has an Authority Key Identifier equal to its issuer's SKI.
+ * another has an Authority Key Identifier equal to its issuer's SKI and, when
+ * a public base URL is configured, a CRL Distribution Point at that issuer's
+ * CRL (`<base>/crl/<issuer kind>/<issuer name>`).
  */
 
 import { isRsa, type KeyAlgorithm } from "./key-algorithms.js";
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
+  CRLDistributionPointsExtension,
   ExtendedKeyUsage,
   ExtendedKeyUsageExtension,
   type Extension,
@@ -48,6 +51,8 @@ export interface ProfileInput {
   issuerCertificate?: X509Certificate | undefined;
   /** SAN entries, for server and device certificates. */
   subjectAltNames?: SubjectAltName[] | undefined;
+  /** URL of the issuer's CRL; when set, a CRL Distribution Points extension carries it. */
+  crlDistributionPoint?: string | undefined;
 }
 
 /** The extensions a certificate of `input.kind` carries. */
@@ -81,6 +86,9 @@ export async function profileExtensions(input: ProfileInput, crypto: Crypto = gl
   extensions.push(await SubjectKeyIdentifierExtension.create(subjectPublicKey, false, crypto));
   if (issuerCertificate) {
     extensions.push(authorityKeyIdentifier(issuerCertificate));
+  }
+  if (issuerCertificate && input.crlDistributionPoint) {
+    extensions.push(new CRLDistributionPointsExtension([input.crlDistributionPoint], false));
   }
   return extensions;
 }

@@ -164,6 +164,7 @@ export class CertificateRepository {
       await Promise.allSettled(written.map((key) => this.store.delete(key)));
       throw authorityExists(kind, record.subject_id);
     }
+    await this.addToInventory(record);
   }
 
   /** Writes a leaf's PEM files (step 1 of 2; invisible until `commitLeaf`). */

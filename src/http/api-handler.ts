@@ -5,6 +5,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
+import type { ObjectStore } from "../core/ports.js";
+import { idempotent } from "./idempotency.js";
 import { errorResponse, HttpError } from "./problem.js";
 
 /** Largest request body accepted (bytes). API Gateway itself allows 10 MB; no request of ours needs more than this. */
@@ -12,8 +14,30 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
+export interface ApiHandlerOptions {
+  /** Store for `Idempotency-Key` records; when given, the route honours the header (use it on every POST). */
+  idempotencyStore?: () => ObjectStore;
+}
+
 /** Wraps a route's logic so that any error becomes a problem+json response. */
-export function apiHandler(route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): ApiHandler {
+export function apiHandler(
+  route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+  options: ApiHandlerOptions = {},
+): ApiHandler {
+  const { idempotencyStore } = options;
+  return async (event) => {
+    try {
+      return idempotencyStore ? await idempotent(event, idempotencyStore(), guarded(route)) : await route(event);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** Errors of the route become responses inside the idempotency scope, so a stored 4xx replays like a 201. */
+function guarded(
+  route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     try {
       return await route(event);
@@ -44,6 +68,11 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
   return validate(schema, value);
 }
 
+/** Validates the query string; unknown parameters are refused like unknown body fields. */
+export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  return validate(schema, event.queryStringParameters ?? {});
+}
+
 /** Validates a path parameter. */
 export function parsePathParameter<S extends z.ZodType>(
   event: APIGatewayProxyEvent,
@@ -71,6 +100,12 @@ function safeDecode(value: string): string {
   }
 }
 
+/** The value of a request header, matched case-insensitively. */
+export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === lower)?.[1] ?? undefined;
+}
+
 function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -80,7 +115,8 @@ function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   if (issue?.code === "invalid_type" && issue.input === undefined) message = "is required";
   if (issue?.code === "unrecognized_keys") {
     const keys = issue.keys.join(", ");
-    throw new HttpError(400, "Invalid request", `unknown field(s): ${keys}`, issue.keys[0]);
+    const prefix = issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
+    throw new HttpError(400, "Invalid request", `${prefix}unknown field(s): ${keys}`, issue.keys[0]);
   }
   throw new HttpError(400, "Invalid request", field ? `${field} ${message}` : message, field);
 }

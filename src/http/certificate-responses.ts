@@ -1,10 +1,25 @@
 /**
  * Response bodies. The seed's fields (`message`, `fqdn`, `s3_folder`,
  * `acm_certificate_arn`) plus what a curl user needs without S3 access.
- * CA private keys never appear in any of them.
+ * CA private keys never appear in any of them; a leaf's key appears only in
+ * the response that created it.
  */
+import type { CertificateKind } from "../core/certificate-profiles.js";
 import type { CertificateRecord } from "../core/certificate-repository.js";
+import type { CertificateDetails } from "../core/inventory/get-certificate.js";
+import type { InventoryItem } from "../core/inventory/list-certificates.js";
 import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
+import { encodePkcs12 } from "../core/pkcs12.js";
+import type { RevokedCertificate } from "../core/revocation/revoke-certificate.js";
+import type { LeafOutput } from "./request-schemas.js";
+
+/** The JSON field that names a certificate of each kind, as in the create requests. */
+const SUBJECT_FIELD: Record<CertificateKind, "name" | "fqdn" | "device_id"> = {
+  root: "name",
+  intermediate: "name",
+  server: "fqdn",
+  device: "device_id",
+};
 
 /** Public view of a stored certificate: metadata and PEMs, never a key. */
 export function certificateView(record: CertificateRecord) {
@@ -28,25 +43,87 @@ export function intermediateCreatedBody({ record }: IssuedCertificate) {
   return { message: "Intermediate CA created and stored.", name: record.subject_id, ...certificateView(record) };
 }
 
-export function serverIssuedBody({ record, privateKeyPem }: IssuedCertificate) {
+export async function serverIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
+  const { record, privateKeyPem } = issued;
+  const imported = record.acm_certificate_arn !== undefined;
   return {
-    message: "Server certificate created, stored, and imported to ACM.",
+    message: imported
+      ? "Server certificate created, stored, and imported to ACM."
+      : "Server certificate issued for the CSR and stored; not imported to ACM, which needs the private key.",
     fqdn: record.subject_id,
-    acm_certificate_arn: record.acm_certificate_arn,
+    acm_certificate_arn: record.acm_certificate_arn ?? null,
+    acm_import: imported ? "imported" : "skipped: issued for a CSR, so the service has no private key to import",
     ...certificateView(record),
-    private_key: privateKeyPem,
+    ...(await keyMaterial(record, privateKeyPem, output)),
   };
 }
 
-export function deviceIssuedBody({ record, privateKeyPem }: IssuedCertificate) {
+export async function deviceIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
+  const { record, privateKeyPem } = issued;
   return {
-    message: "Device certificate created and stored.",
+    message: record.from_csr
+      ? "Device certificate issued for the CSR and stored."
+      : "Device certificate created and stored.",
     device_id: record.subject_id,
     ...certificateView(record),
-    private_key: privateKeyPem,
+    ...(await keyMaterial(record, privateKeyPem, output)),
   };
 }
 
-export function authorityBody(record: CertificateRecord) {
-  return { name: record.subject_id, kind: record.kind, ...certificateView(record) };
+/** The generated key as PEM (`private_key`) or inside a PKCS#12 bundle (`pkcs12`, base64); nothing for a CSR. */
+async function keyMaterial(record: CertificateRecord, privateKeyPem: string | undefined, output: LeafOutput) {
+  if (privateKeyPem === undefined) return {};
+  if (output.format === "pkcs12" && output.pkcs12Password !== undefined) {
+    const bundle = await encodePkcs12({
+      privateKeyPem,
+      certificatePem: record.certificate,
+      chainPem: record.certificate_chain,
+      password: output.pkcs12Password,
+      friendlyName: record.subject_id,
+    });
+    return { pkcs12: Buffer.from(bundle).toString("base64") };
+  }
+  return { private_key: privateKeyPem };
+}
+
+/** `GET /certificates/{kind}/{id}`: metadata, PEM, chain and status; never a key. */
+export function certificateDetailsBody({ record, status, revocation }: CertificateDetails) {
+  return {
+    kind: record.kind,
+    [SUBJECT_FIELD[record.kind]]: record.subject_id,
+    status,
+    ...(revocation ? { revoked_at: revocation.revoked_at, revocation_reason: revocation.reason } : {}),
+    ...(record.acm_certificate_arn ? { acm_certificate_arn: record.acm_certificate_arn } : {}),
+    ...(record.from_csr ? { from_csr: true } : {}),
+    created_at: record.created_at,
+    ...certificateView(record),
+  };
+}
+
+/** One row of `GET /certificates/{kind}`. */
+export function inventoryItemView(item: InventoryItem) {
+  return {
+    id: item.id,
+    kind: item.kind,
+    [SUBJECT_FIELD[item.kind]]: item.subject_id,
+    serial_number: item.serial_number,
+    ...(item.issuer === undefined ? {} : { issuer: item.issuer }),
+    not_after: item.not_after,
+    key_algorithm: item.key_algorithm,
+    status: item.status,
+  };
+}
+
+export function revokedBody({ record, revocation }: RevokedCertificate) {
+  const issuerKind = record.kind === "intermediate" ? "root" : "intermediate";
+  return {
+    message: `Certificate revoked; the CRL of ${issuerKind} CA '${record.issuer}' was re-signed.`,
+    kind: record.kind,
+    [SUBJECT_FIELD[record.kind]]: record.subject_id,
+    serial_number: record.serial_number,
+    status: "revoked",
+    revoked_at: revocation.revoked_at,
+    revocation_reason: revocation.reason,
+    crl_path: `/crl/${issuerKind}/${record.issuer}`,
+  };
 }

@@ -41,27 +41,22 @@ export function problemResponse(problem: Problem, headers: Record<string, string
 
 /** Maps any thrown value to a problem response; unexpected errors are logged and answered without internals. */
 export function errorResponse(error: unknown): APIGatewayProxyResult {
-  if (error instanceof HttpError) {
-    return problemResponse(problem(error.status, error.title, error.message, error.field));
-  }
-  if (error instanceof InvalidRequestError) {
-    return problemResponse(problem(400, "Invalid request", error.message, error.field));
-  }
-  if (error instanceof NotFoundError) {
-    return problemResponse(problem(404, "Not found", error.message, error.field));
-  }
-  if (error instanceof ConflictError) {
-    return problemResponse(problem(409, "Conflict", error.message, error.field));
-  }
+  const details = problemFor(error);
+  return problemResponse(details, details.status === 503 ? { "Retry-After": "1" } : {});
+}
+
+/** The problem details of any thrown value (also used per item of a batch). */
+export function problemFor(error: unknown): Problem {
+  if (error instanceof HttpError) return problem(error.status, error.title, error.message, error.field);
+  if (error instanceof InvalidRequestError) return problem(400, "Invalid request", error.message, error.field);
+  if (error instanceof NotFoundError) return problem(404, "Not found", error.message, error.field);
+  if (error instanceof ConflictError) return problem(409, "Conflict", error.message, error.field);
   if (error instanceof DependencyError) {
     logError("dependency failed", error);
-    return problemResponse(
-      problem(503, "Service unavailable", `${error.message}. Nothing was changed; retry in a moment.`),
-      { "Retry-After": "1" },
-    );
+    return problem(503, "Service unavailable", `${error.message}. Nothing was changed; retry in a moment.`);
   }
   logError("unexpected error", error);
-  return problemResponse(problem(500, "Internal server error", "the request failed unexpectedly; nothing was issued"));
+  return problem(500, "Internal server error", "the request failed unexpectedly; nothing was issued");
 }
 
 function problem(status: number, title: string, detail: string, field?: string): Problem {

@@ -8,9 +8,14 @@
  */
 import { z } from "zod";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
+import { REVOCATION_REASONS } from "../core/certificate-revocation-list.js";
 import { SUBJECT_LIMITS } from "../core/distinguished-name.js";
+import { CERTIFICATE_STATUSES } from "../core/inventory/certificate-status.js";
+import { MAX_PAGE_SIZE } from "../core/inventory/list-certificates.js";
 import type { CreateIntermediateRequest } from "../core/issuance/create-intermediate-certificate-authority.js";
 import type { CreateRootRequest } from "../core/issuance/create-root-certificate-authority.js";
+import type { IssueDeviceBatchRequest } from "../core/issuance/issue-device-batch.js";
+import { MAX_BATCH_SIZE } from "../core/issuance/issue-device-batch.js";
 import type { IssueDeviceRequest } from "../core/issuance/issue-device-certificate.js";
 import type { IssueServerRequest } from "../core/issuance/issue-server-certificate.js";
 import { ACM_IMPORTABLE_KEY_ALGORITHMS, CA_KEY_ALGORITHMS, KEY_ALGORITHMS } from "../core/key-algorithms.js";
@@ -23,6 +28,7 @@ import {
   isUri,
   MAX_DNS_NAME_LENGTH,
 } from "../core/names.js";
+import { isSerialNumber } from "../core/serial-number.js";
 import { MAX_VALIDITY_DAYS, VALIDITY_BEHAVIORS } from "../core/validity.js";
 
 /** Most extra SAN entries one certificate may ask for. */
@@ -161,10 +167,60 @@ export const createIntermediateBody = z.strictObject({ ...signedFields, ...caFie
   }),
 );
 
+/** Largest CSR accepted (PEM characters); an RSA-4096 CSR is about 1.7 KB. */
+export const MAX_CSR_LENGTH = 16 * 1024;
+
+const csr = z
+  .string()
+  .max(MAX_CSR_LENGTH, `must be at most ${MAX_CSR_LENGTH} characters`)
+  .regex(/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/, "must be a PEM certificate request (openssl req -new …)");
+
+/** Output formats of a leaf with a server-generated key. */
+export const LEAF_FORMATS = ["pem", "pkcs12"] as const;
+
+const leafFields = {
+  ...signedFields,
+  csr: csr.optional(),
+  format: z.enum(LEAF_FORMATS).optional(),
+  pkcs12_password: z
+    .string()
+    .min(4, "must be at least 4 characters")
+    .max(128, "must be at most 128 characters")
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+    .optional(),
+};
+
+/** The output options of a leaf request: PEM (default) or a password-protected PKCS#12 bundle. */
+export interface LeafOutput {
+  format: (typeof LEAF_FORMATS)[number];
+  pkcs12Password?: string | undefined;
+}
+
+function leafOutput(
+  body: { format?: LeafOutput["format"] | undefined; pkcs12_password?: string | undefined; csr?: string | undefined },
+  context: z.RefinementCtx,
+): LeafOutput {
+  const format = body.format ?? "pem";
+  if (format === "pkcs12" && body.pkcs12_password === undefined) {
+    context.addIssue({ code: "custom", path: ["pkcs12_password"], message: 'is required with format "pkcs12"' });
+  }
+  if (format === "pkcs12" && body.csr !== undefined) {
+    context.addIssue({
+      code: "custom",
+      path: ["format"],
+      message: '"pkcs12" needs a key the service generated; with a CSR the key stays with you',
+    });
+  }
+  if (format !== "pkcs12" && body.pkcs12_password !== undefined) {
+    context.addIssue({ code: "custom", path: ["pkcs12_password"], message: 'is only used with format "pkcs12"' });
+  }
+  return { format, pkcs12Password: body.pkcs12_password };
+}
+
 /** `POST /certificates/server` */
 export const issueServerBody = z
   .strictObject({
-    ...signedFields,
+    ...leafFields,
     fqdn: fqdn,
     subject_alt_names: subjectAltNames(["dns", "ip"]).optional(),
     key_algorithm: z
@@ -173,10 +229,69 @@ export const issueServerBody = z
       })
       .optional(),
   })
+  .transform((body, context): IssueServerRequest & { output: LeafOutput } => ({
+    output: leafOutput(body, context),
+    csr: body.csr,
+    fqdn: body.fqdn,
+    subjectAltNames: body.subject_alt_names,
+    issuer: body.issuer,
+    country: body.country,
+    state: body.state,
+    organization: body.organization,
+    validityDays: body.validity_days,
+    validityBehavior: body.validity_behavior,
+    keyAlgorithm: body.key_algorithm,
+  }));
+
+/** `POST /certificates/device` */
+export const issueDeviceBody = z
+  .strictObject({
+    ...leafFields,
+    device_id: deviceId.optional(),
+    subject_alt_names: subjectAltNames(["url", "dns", "ip"]).optional(),
+    key_algorithm: z.enum(KEY_ALGORITHMS, { error: `must be one of ${KEY_ALGORITHMS.join(", ")}` }).optional(),
+  })
+  .transform((body, context): IssueDeviceRequest & { output: LeafOutput } => ({
+    output: leafOutput(body, context),
+    csr: body.csr,
+    deviceId: body.device_id,
+    subjectAltNames: body.subject_alt_names,
+    issuer: body.issuer,
+    country: body.country,
+    state: body.state,
+    organization: body.organization,
+    validityDays: body.validity_days,
+    validityBehavior: body.validity_behavior,
+    keyAlgorithm: body.key_algorithm,
+  }));
+
+/** `POST /certificates/device/batch` */
+export const issueDeviceBatchBody = z
+  .strictObject({
+    ...signedFields,
+    count: z
+      .number({ error: "must be a number of devices" })
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)
+      .optional(),
+    devices: z
+      .array(z.strictObject({ device_id: deviceId.optional(), csr: csr.optional() }), {
+        error: "must be an array of {device_id?, csr?} objects",
+      })
+      .min(1, "must hold at least one device")
+      .max(MAX_BATCH_SIZE, `must hold at most ${MAX_BATCH_SIZE} devices`)
+      .optional(),
+    key_algorithm: z.enum(KEY_ALGORITHMS, { error: `must be one of ${KEY_ALGORITHMS.join(", ")}` }).optional(),
+  })
+  .refine((body) => (body.count === undefined) !== (body.devices === undefined), {
+    message: "give either count or devices (not both)",
+    path: ["count"],
+  })
   .transform(
-    (body): IssueServerRequest => ({
-      fqdn: body.fqdn,
-      subjectAltNames: body.subject_alt_names,
+    (body): IssueDeviceBatchRequest => ({
+      count: body.count,
+      devices: body.devices?.map((device) => ({ deviceId: device.device_id, csr: device.csr })),
       issuer: body.issuer,
       country: body.country,
       state: body.state,
@@ -187,24 +302,35 @@ export const issueServerBody = z
     }),
   );
 
-/** `POST /certificates/device` */
-export const issueDeviceBody = z
-  .strictObject({
-    ...signedFields,
-    device_id: deviceId.optional(),
-    subject_alt_names: subjectAltNames(["url", "dns", "ip"]).optional(),
-    key_algorithm: z.enum(KEY_ALGORITHMS, { error: `must be one of ${KEY_ALGORITHMS.join(", ")}` }).optional(),
-  })
-  .transform(
-    (body): IssueDeviceRequest => ({
-      deviceId: body.device_id,
-      subjectAltNames: body.subject_alt_names,
-      issuer: body.issuer,
-      country: body.country,
-      state: body.state,
-      organization: body.organization,
-      validityDays: body.validity_days,
-      validityBehavior: body.validity_behavior,
-      keyAlgorithm: body.key_algorithm,
-    }),
-  );
+/** `POST /certificates/{kind}/{id}/revoke` */
+export const revokeBody = z.strictObject({
+  reason: z
+    .enum(REVOCATION_REASONS, { error: `must be one of ${REVOCATION_REASONS.join(", ")} (RFC 5280)` })
+    .optional(),
+});
+
+/** A serial number path parameter (32 hex digits, case-insensitive). */
+export const serialNumber = z
+  .string()
+  .transform((value) => value.toLowerCase())
+  .refine(isSerialNumber, { message: "must be a serial number of 32 hexadecimal digits" });
+
+/** Query of `GET /certificates/{kind}` */
+export const listQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be an integer from 1 to ${MAX_PAGE_SIZE}`)
+    .transform(Number)
+    .refine((value) => value >= 1 && value <= MAX_PAGE_SIZE, `must be an integer from 1 to ${MAX_PAGE_SIZE}`)
+    .optional(),
+  next_token: z.string().max(2048, "is not a token this API returned").optional(),
+  issuer: caName.optional(),
+  expires_before: z
+    .string()
+    .refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value)), {
+      message: "must be an ISO 8601 date or date-time, e.g. 2027-01-31",
+    })
+    .transform((value) => new Date(value))
+    .optional(),
+  status: z.enum(CERTIFICATE_STATUSES, { error: `must be one of ${CERTIFICATE_STATUSES.join(", ")}` }).optional(),
+});

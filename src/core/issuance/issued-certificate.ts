@@ -15,6 +15,11 @@ export interface IssuanceContext {
   clock?: (() => Date) | undefined;
   /** WebCrypto implementation; Node's by default. */
   crypto?: Crypto | undefined;
+  /**
+   * Public base URL of the API (e.g. `https://pki.dev.example.com`). When set,
+   * certificates carry a CRL Distribution Point `<base>/crl/<kind>/<issuer>`.
+   */
+  publicBaseUrl?: string | undefined;
 }
 
 /** Fields common to every certificate request. */

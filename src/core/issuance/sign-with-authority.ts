@@ -63,6 +63,9 @@ export async function signWithAuthority(
       subjectKeyAlgorithm: keyAlgorithm,
       validity,
       subjectAltNames: params.subjectAltNames,
+      crlDistributionPoint: context.publicBaseUrl
+        ? `${context.publicBaseUrl.replace(/\/+$/, "")}/crl/${params.issuerKind}/${issuerName}`
+        : undefined,
     },
     { issuer },
     crypto,

@@ -1,0 +1,15 @@
+/** `GET /openapi.json`: the OpenAPI 3 description, built from the request schemas. */
+import { openApiDocument } from "../api-description.js";
+import { apiHandler, headerValue, jsonResponse } from "../api-handler.js";
+
+export const handler = apiHandler(async (event) => {
+  const host = headerValue(event, "host");
+  const stage = event.requestContext?.stage;
+  const server =
+    host === undefined
+      ? undefined
+      : host.startsWith("127.0.0.1") || host.startsWith("localhost") || stage === "local"
+        ? `http://${host}`
+        : `https://${host}/${stage ?? ""}`.replace(/\/$/, "");
+  return jsonResponse(200, openApiDocument(server));
+});
