@@ -2,7 +2,7 @@
  * `npm run build`: bundles each function of template.yaml with esbuild into
  * `dist/<LogicalId>/<module>.mjs`, with the same options `sam build` reads
  * from the template's esbuild Metadata, and bundles the local server into
- * `dist/local/server.mjs`.
+ * `dist/local/server.mjs` and the CLI into `dist/cli/iot-certs.mjs`.
  */
 import { type BuildOptions, build } from "esbuild";
 import { bundlePath, readFunctions } from "../src/local/sam-template.js";
@@ -28,5 +28,11 @@ await Promise.all([
     build({ ...common, entryPoints: [fn.entryPoint], outfile: `dist/${bundlePath(fn)}`, metafile: false }),
   ),
   build({ ...common, entryPoints: ["src/local/server.ts"], outfile: "dist/local/server.mjs" }),
+  build({
+    ...common,
+    entryPoints: ["src/cli/iot-certs.ts"],
+    outfile: "dist/cli/iot-certs.mjs",
+    banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
+  }),
 ]);
 console.log(`built ${functions.length} functions and the local server into dist/`);

@@ -186,7 +186,8 @@ const leafFields = {
     .string()
     .min(4, "must be at least 4 characters")
     .max(128, "must be at most 128 characters")
-    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+    // Java's PKCS12 keystore refuses non-ASCII passwords, so keep bundles openable everywhere.
+    .regex(/^[\x20-\x7e]+$/, "must be printable ASCII (Java cannot open bundles with other passwords)")
     .optional(),
 };
 

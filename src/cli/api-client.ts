@@ -1,0 +1,153 @@
+/**
+ * A small client of the certificates API for the CLI: JSON in and out,
+ * problem+json errors turned into ApiError, optional bearer token (local
+ * server with LOCAL_API_TOKEN) and SigV4 signing for a deployed API with IAM
+ * authorization (credentials from the standard AWS chain).
+ */
+import { createHash, createHmac } from "node:crypto";
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly problem: Record<string, unknown> | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:3000 or https://abc.execute-api.eu-north-1.amazonaws.com/prod */
+  baseUrl: string;
+  /** Bearer token for a local server started with LOCAL_API_TOKEN. */
+  token?: string | undefined;
+  /** Sign requests with SigV4 (execute-api) using the default AWS credential chain. */
+  sigv4?: boolean | undefined;
+  /** Region for SigV4; default: read from the execute-api host name, else AWS_REGION. */
+  region?: string | undefined;
+}
+
+export class ApiClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+  }
+
+  get<T = any>(path: string, accept = "application/json"): Promise<T> {
+    return this.request<T>("GET", path, undefined, accept);
+  }
+
+  post<T = any>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>("POST", path, body, "application/json", headers);
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    accept: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let headers: Record<string, string> = { accept, ...extraHeaders };
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (this.options.sigv4) headers = await signRequest(method, url, headers, payload, this.options.region);
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body: payload });
+    } catch (error) {
+      throw new ApiError(0, `cannot reach the API at ${this.baseUrl}: ${(error as Error).message}`, undefined);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let problem: Record<string, unknown> | undefined;
+      try {
+        problem = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        problem = undefined;
+      }
+      const detail = typeof problem?.detail === "string" ? problem.detail : text.slice(0, 500) || response.statusText;
+      throw new ApiError(
+        response.status,
+        `${response.status} ${problem?.title ?? response.statusText}: ${detail}`,
+        problem,
+      );
+    }
+    return (accept === "application/json" ? JSON.parse(text) : text) as T;
+  }
+}
+
+/** Signs with SigV4 for API Gateway (service `execute-api`). */
+async function signRequest(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  regionOption: string | undefined,
+): Promise<Record<string, string>> {
+  const [{ SignatureV4 }, { defaultProvider }] = await Promise.all([
+    import("@smithy/signature-v4"),
+    import("@aws-sdk/credential-provider-node"),
+  ]);
+  const region =
+    regionOption ??
+    /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1] ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new ApiError(0, "SigV4 needs a region: pass --region or set AWS_REGION", undefined);
+  const signer = new SignatureV4({
+    credentials: defaultProvider(),
+    region,
+    service: "execute-api",
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { ...headers, host: url.host },
+    body: payload,
+  });
+  return signed.headers as Record<string, string>;
+}
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytes(data: SourceData): string | Uint8Array {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** SHA-256 / HMAC-SHA-256 for the signer, on node:crypto. */
+class NodeSha256 {
+  private hash: ReturnType<typeof createHash>;
+
+  constructor(private readonly secret?: SourceData) {
+    this.hash = NodeSha256.create(secret);
+  }
+
+  private static create(secret?: SourceData): ReturnType<typeof createHash> {
+    return secret === undefined ? createHash("sha256") : (createHmac("sha256", bytes(secret)) as never);
+  }
+
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+
+  reset(): void {
+    this.hash = NodeSha256.create(this.secret);
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * `iot-certs`: the certificates API for scripts and CI.
+ *
+ *   iot-certs init                                   root + servers and devices intermediates
+ *   iot-certs server --fqdn broker.dev.example.com --out ./certs
+ *   iot-certs device --count 500 --out ./fleet       (or --device-id X, --csr file)
+ *   iot-certs list device [--all] [--issuer devices] [--status valid]
+ *   iot-certs revoke device <serial> [--reason keyCompromise]
+ *   iot-certs bundle [--root default] [--out ca.crt]
+ *
+ * Exit codes: 0 done; 1 the API refused or failed (its problem detail is
+ * printed); 2 wrong usage; 3 a file exists and --force was not given.
+ */
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ApiClient, ApiError } from "./api-client.js";
+
+const USAGE = `Usage: iot-certs <command> [options]
+
+Commands:
+  init                 create a root CA and its "servers" and "devices" intermediates (reuses existing ones)
+  server               issue a broker/server certificate: --fqdn NAME [--san NAME]... --out DIR
+  device               issue device certificates: --count N | --device-id ID [--csr FILE] --out DIR
+  list KIND            list root|intermediate|server|device certificates [--all] [--issuer] [--status] [--limit]
+  revoke KIND ID       revoke an intermediate (by name) or a server/device certificate (by serial) [--reason]
+  bundle               write the trust bundle (root certificate) [--root NAME] [--out FILE]
+
+Options:
+  --api URL            API base URL (default $IOT_CERTS_API or http://127.0.0.1:3000)
+  --token TOKEN        bearer token of a local server (default $LOCAL_API_TOKEN)
+  --sigv4              sign requests with AWS SigV4 (automatic for *.amazonaws.com); --region REGION
+  --json               machine-readable output on stdout
+  --force              overwrite existing files
+  --issuer NAME        signing CA (init: --root, --servers, --devices name the CAs)
+  --key-algorithm ALG  RSA-2048 (default), RSA-3072, RSA-4096, EC-P256, EC-P384, Ed25519 (devices)
+  --validity-days N, --country CC, --organization ORG
+
+Exit codes: 0 done, 1 API error, 2 usage error, 3 file exists (use --force).`;
+
+class UsageError extends Error {}
+class FileExistsError extends Error {}
+
+const options = {
+  api: { type: "string" },
+  token: { type: "string" },
+  sigv4: { type: "boolean" },
+  region: { type: "string" },
+  json: { type: "boolean" },
+  force: { type: "boolean" },
+  out: { type: "string" },
+  fqdn: { type: "string" },
+  san: { type: "string", multiple: true },
+  count: { type: "string" },
+  "device-id": { type: "string" },
+  csr: { type: "string" },
+  issuer: { type: "string" },
+  root: { type: "string" },
+  servers: { type: "string" },
+  devices: { type: "string" },
+  intermediate: { type: "string" },
+  "key-algorithm": { type: "string" },
+  "validity-days": { type: "string" },
+  country: { type: "string" },
+  organization: { type: "string" },
+  reason: { type: "string" },
+  all: { type: "boolean" },
+  limit: { type: "string" },
+  status: { type: "string" },
+  "expires-before": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    console.error(`iot-certs: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? console.log : console.error)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const baseUrl = values.api ?? process.env.IOT_CERTS_API ?? "http://127.0.0.1:3000";
+  const client = new ApiClient({
+    baseUrl,
+    token: values.token ?? process.env.LOCAL_API_TOKEN,
+    sigv4: values.sigv4 ?? /\.amazonaws\.com(:\d+)?(\/|$)/.test(baseUrl),
+    region: values.region,
+  });
+  try {
+    switch (command) {
+      case "init":
+        return await init(client, values);
+      case "server":
+        return await server(client, values);
+      case "device":
+        return await device(client, values);
+      case "list":
+        return await list(client, values, rest);
+      case "revoke":
+        return await revoke(client, values, rest);
+      case "bundle":
+        return await bundle(client, values);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`iot-certs: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof FileExistsError) {
+      console.error(`iot-certs: ${error.message}`);
+      return 3;
+    }
+    if (error instanceof ApiError) {
+      if (values.json) console.log(JSON.stringify({ error: error.problem ?? { detail: error.message } }));
+      console.error(`iot-certs: ${error.message}`);
+      return 1;
+    }
+    console.error(`iot-certs: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+function subjectFields(values: Values): Record<string, unknown> {
+  return {
+    ...(values.country ? { country: values.country } : {}),
+    ...(values.organization ? { organization: values.organization } : {}),
+    ...(values["validity-days"] ? { validity_days: integer(values["validity-days"], "--validity-days") } : {}),
+    ...(values["key-algorithm"] ? { key_algorithm: values["key-algorithm"] } : {}),
+  };
+}
+
+function integer(value: string, flag: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a positive integer`);
+  return Number(value);
+}
+
+async function init(client: ApiClient, values: Values): Promise<number> {
+  const root = values.root ?? "default";
+  const names = { servers: values.servers ?? "servers", devices: values.devices ?? "devices" };
+  const fields = subjectFields(values);
+  const created: Record<string, "created" | "exists"> = {};
+  created[`root/${root}`] = await createUnlessExists(() =>
+    client.post("/certificates/root", { name: root, ...fields }),
+  );
+  for (const name of Object.values(names)) {
+    const outcome = await createUnlessExists(() =>
+      client.post("/certificates/intermediate", { name, issuer: root, ...fields }),
+    );
+    if (outcome === "exists") {
+      const existing = await client.get(`/certificates/intermediate/${name}`);
+      if (existing.issuer !== root) {
+        throw new ApiError(
+          409,
+          `intermediate '${name}' exists but was signed by root '${existing.issuer}', not '${root}'`,
+          undefined,
+        );
+      }
+    }
+    created[`intermediate/${name}`] = outcome;
+  }
+  if (values.json) console.log(JSON.stringify({ root, intermediates: names, result: created }));
+  else
+    for (const [ca, outcome] of Object.entries(created))
+      console.log(`${outcome === "created" ? "created" : "exists "}  ${ca}`);
+  return 0;
+}
+
+async function createUnlessExists(create: () => Promise<unknown>): Promise<"created" | "exists"> {
+  try {
+    await create();
+    return "created";
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) return "exists";
+    throw error;
+  }
+}
+
+async function server(client: ApiClient, values: Values): Promise<number> {
+  if (!values.fqdn) throw new UsageError("server needs --fqdn");
+  const out = requireOut(values);
+  const files = { ca: join(out, "ca.crt"), certificate: join(out, "server.crt"), key: join(out, "server.key") };
+  await assertWritable(values.csr ? [files.ca, files.certificate] : Object.values(files), values.force);
+  const body = {
+    fqdn: values.fqdn,
+    issuer: values.issuer ?? "servers",
+    ...(values.san?.length ? { subject_alt_names: values.san } : {}),
+    ...(values.csr ? { csr: await readFile(values.csr, "utf8") } : {}),
+    ...subjectFields(values),
+  };
+  const issued = await client.post("/certificates/server", body);
+  const chain = splitPem(issued.certificate_chain);
+  await mkdir(out, { recursive: true });
+  await writeText(files.ca, chain.at(-1) ?? "");
+  // Brokers send their intermediate with the leaf: certfile = leaf + servers intermediate.
+  await writeText(files.certificate, issued.certificate + chain.slice(0, -1).join(""));
+  if (issued.private_key) await writeSecret(files.key, issued.private_key);
+  report(values, { fqdn: issued.fqdn, serial_number: issued.serial_number, not_after: issued.not_after, files }, [
+    `issued ${issued.fqdn} (serial ${issued.serial_number}, until ${issued.not_after})`,
+    `  ${files.ca}  ${files.certificate}${issued.private_key ? `  ${files.key}` : ""}`,
+  ]);
+  return 0;
+}
+
+async function device(client: ApiClient, values: Values): Promise<number> {
+  const out = requireOut(values);
+  const issuer = values.issuer ?? "devices";
+  if (values.count !== undefined && (values["device-id"] || values.csr)) {
+    throw new UsageError("device takes --count, or --device-id/--csr, not both");
+  }
+  if (values.count === undefined) {
+    const deviceId = values["device-id"];
+    const folder = deviceId ? join(out, deviceId) : out;
+    const targets = [
+      join(out, "ca.crt"),
+      join(folder, "client.crt"),
+      ...(values.csr ? [] : [join(folder, "client.key")]),
+    ];
+    await assertWritable(targets, values.force);
+    const issued = await client.post("/certificates/device", {
+      issuer,
+      ...(deviceId ? { device_id: deviceId } : {}),
+      ...(values.csr ? { csr: await readFile(values.csr, "utf8") } : {}),
+      ...subjectFields(values),
+    });
+    const written = await writeDevice(
+      out,
+      deviceId ? folder : join(out, issued.device_id),
+      issued.certificate,
+      issued.certificate_chain,
+      issued.private_key,
+      values.force,
+    );
+    report(values, { devices: [{ device_id: issued.device_id, serial_number: issued.serial_number, ...written }] }, [
+      `issued ${issued.device_id} (serial ${issued.serial_number}) → ${written.certificate}`,
+    ]);
+    return 0;
+  }
+  const count = integer(values.count, "--count");
+  if (count < 1 || count > 100_000) throw new UsageError("--count must be from 1 to 100000");
+  await assertWritable([join(out, "ca.crt")], values.force);
+  const progress = new ProgressBar(count, values.json === true);
+  const devices: { device_id: string; serial_number: string }[] = [];
+  const chunk = Math.min(100, count);
+  for (let done = 0; done < count; ) {
+    const size = Math.min(chunk, count - done);
+    const batch = await client.post("/certificates/device/batch", { issuer, count: size, ...subjectFields(values) });
+    for (const result of batch.results as any[]) {
+      if (result.status !== 201)
+        throw new ApiError(result.status, `device ${done + 1}: ${result.error?.detail}`, result.error);
+      await writeDevice(
+        out,
+        join(out, result.device_id),
+        result.certificate,
+        batch.certificate_chain,
+        result.private_key,
+        values.force,
+      );
+      devices.push({ device_id: result.device_id, serial_number: result.serial_number });
+    }
+    done += size;
+    progress.update(done);
+  }
+  progress.finish();
+  report(values, { issuer, count: devices.length, directory: out, devices }, [
+    `issued ${devices.length} device certificates into ${out}/<device_id>/client.{crt,key} (trust: ${join(out, "ca.crt")})`,
+  ]);
+  return 0;
+}
+
+/** Writes ca.crt once, and the device's client.crt (leaf + intermediate) and client.key (0600). */
+async function writeDevice(
+  out: string,
+  folder: string,
+  certificate: string,
+  chainPem: string,
+  privateKey: string | undefined,
+  force: boolean | undefined,
+): Promise<{ certificate: string; key?: string }> {
+  const chain = splitPem(chainPem);
+  await mkdir(folder, { recursive: true });
+  const caFile = join(out, "ca.crt");
+  if (force || !existsSync(caFile)) await writeText(caFile, chain.at(-1) ?? "");
+  const certificateFile = join(folder, "client.crt");
+  await writeText(certificateFile, certificate + chain.slice(0, -1).join(""));
+  if (!privateKey) return { certificate: certificateFile };
+  const keyFile = join(folder, "client.key");
+  await writeSecret(keyFile, privateKey);
+  return { certificate: certificateFile, key: keyFile };
+}
+
+async function list(client: ApiClient, values: Values, rest: string[]): Promise<number> {
+  const kind = rest[0];
+  if (!kind || !["root", "intermediate", "server", "device"].includes(kind)) {
+    throw new UsageError("list needs a kind: root, intermediate, server or device");
+  }
+  const query = new URLSearchParams();
+  if (values.limit) query.set("limit", String(integer(values.limit, "--limit")));
+  if (values.issuer) query.set("issuer", values.issuer);
+  if (values.status) query.set("status", values.status);
+  if (values["expires-before"]) query.set("expires_before", values["expires-before"]);
+  const items: any[] = [];
+  let nextToken: string | null = null;
+  do {
+    if (nextToken) query.set("next_token", nextToken);
+    const page: { items: any[]; next_token: string | null } = await client.get(`/certificates/${kind}?${query}`);
+    items.push(...page.items);
+    nextToken = page.next_token;
+  } while (values.all && nextToken);
+  if (values.json) {
+    console.log(JSON.stringify({ items, next_token: nextToken }));
+    return 0;
+  }
+  for (const item of items) {
+    const subject = item.name ?? item.fqdn ?? item.device_id;
+    console.log([item.id, subject, item.issuer ?? "-", item.not_after, item.status].join("\t"));
+  }
+  if (nextToken) console.error(`(more: use --all, or the API with next_token=${nextToken})`);
+  return 0;
+}
+
+async function revoke(client: ApiClient, values: Values, rest: string[]): Promise<number> {
+  const [kind, id] = rest;
+  if (!kind || !id) throw new UsageError("revoke needs a kind and an id, e.g. revoke device <serial>");
+  const revoked = await client.post(
+    `/certificates/${encodeURIComponent(kind)}/${encodeURIComponent(id)}/revoke`,
+    values.reason ? { reason: values.reason } : {},
+  );
+  report(values, revoked, [
+    `revoked ${kind} ${revoked.serial_number} (${revoked.revocation_reason}); CRL: ${revoked.crl_path}`,
+  ]);
+  return 0;
+}
+
+async function bundle(client: ApiClient, values: Values): Promise<number> {
+  const path = values.intermediate
+    ? `/certificates/intermediate/${encodeURIComponent(values.intermediate)}`
+    : `/certificates/root/${encodeURIComponent(values.root ?? "default")}`;
+  const pem: string = await client.get(path, "application/x-pem-file");
+  const trust = values.intermediate ? pem : (splitPem(pem).at(-1) ?? pem);
+  if (!values.out) {
+    process.stdout.write(trust);
+    return 0;
+  }
+  await assertWritable([values.out], values.force);
+  await writeText(values.out, trust);
+  report(values, { file: values.out }, [`wrote ${values.out}`]);
+  return 0;
+}
+
+function requireOut(values: Values): string {
+  if (!values.out) throw new UsageError("--out DIR is required");
+  return values.out;
+}
+
+async function assertWritable(files: string[], force: boolean | undefined): Promise<void> {
+  if (force) return;
+  const existing = files.filter((file) => existsSync(file));
+  if (existing.length > 0) throw new FileExistsError(`refusing to overwrite ${existing.join(", ")} (use --force)`);
+}
+
+async function writeText(file: string, text: string): Promise<void> {
+  await writeFile(file, text, { mode: 0o644 });
+}
+
+async function writeSecret(file: string, text: string): Promise<void> {
+  await writeFile(file, text, { mode: 0o600 });
+  await chmod(file, 0o600); // an existing file (--force) keeps its old mode otherwise
+}
+
+function splitPem(pem: string): string[] {
+  return (
+    pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g)?.map((part) => `${part.trim()}\n`) ??
+    []
+  );
+}
+
+function report(values: Values, json: unknown, lines: string[]): void {
+  if (values.json) console.log(JSON.stringify(json));
+  else for (const line of lines) console.log(line);
+}
+
+/** A progress bar on stderr, drawn only on a terminal. */
+class ProgressBar {
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly total: number,
+    quiet: boolean,
+  ) {
+    this.enabled = !quiet && process.stderr.isTTY === true;
+  }
+
+  update(done: number): void {
+    if (!this.enabled) return;
+    const width = 30;
+    const filled = Math.round((done / this.total) * width);
+    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${this.total} devices`);
+  }
+
+  finish(): void {
+    if (this.enabled) process.stderr.write("\n");
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
