@@ -1,0 +1,351 @@
+/**
+ * The inventory and revocation handlers on mocked S3 (aws-sdk-client-mock),
+ * serving CA and certificate material the real core made on an in-memory
+ * store: a page of the inventory is ListObjectsV2 under `inventory/device/`
+ * (MaxKeys ≤ 1000) and never a GetObject; a revocation is a conditional
+ * PutObject of `revocations/intermediate/<issuer>/<serial>.json` then a
+ * conditional PutObject of the re-signed CRL under `intermediate_ca/<issuer>/crl/`.
+ */
+import { ACMClient } from "@aws-sdk/client-acm";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetServicesForTesting } from "../../../../src/composition-root.js";
+import { CertificateRepository } from "../../../../src/core/certificate-repository.js";
+import { createIntermediateCertificateAuthority } from "../../../../src/core/issuance/create-intermediate-certificate-authority.js";
+import { createRootCertificateAuthority } from "../../../../src/core/issuance/create-root-certificate-authority.js";
+import { issueDeviceCertificate } from "../../../../src/core/issuance/issue-device-certificate.js";
+import type { IssuedCertificate } from "../../../../src/core/issuance/issued-certificate.js";
+import { X509Certificate, X509Crl, X509CrlReason } from "../../../../src/core/x509.js";
+import { handler as listHandler } from "../../../../src/http/handlers/list-certificates.js";
+import { handler as revokeHandler } from "../../../../src/http/handlers/revoke-certificate.js";
+import { InMemoryObjectStore, serveBucket } from "../../../support/api/memory-bucket.js";
+
+const BUCKET = "unit-test-certificates";
+const DEVICES = 7;
+
+const s3 = mockClient(S3Client);
+const acm = mockClient(ACMClient);
+
+/** What the core made: root `default`, intermediates `devices` and `servers`, DEVICES devices. */
+let material: Map<string, string>;
+let root: IssuedCertificate;
+let devicesCa: IssuedCertificate;
+let devices: IssuedCertificate[];
+/** The bucket the mocked S3 serves; a fresh copy of `material` per test. */
+let bucket: Map<string, string>;
+
+beforeAll(async () => {
+  const store = new InMemoryObjectStore();
+  const repository = new CertificateRepository(store);
+  root = await createRootCertificateAuthority({ name: "default", keyAlgorithm: "EC-P256" }, repository);
+  devicesCa = await createIntermediateCertificateAuthority(
+    { name: "devices", issuer: "default", keyAlgorithm: "EC-P256" },
+    repository,
+  );
+  await createIntermediateCertificateAuthority(
+    { name: "servers", issuer: "default", keyAlgorithm: "EC-P256" },
+    repository,
+  );
+  devices = [];
+  for (let index = 0; index < DEVICES; index += 1) {
+    devices.push(
+      await issueDeviceCertificate(
+        { deviceId: `sensor-${index}`, issuer: "devices", keyAlgorithm: "EC-P256" },
+        repository,
+      ),
+    );
+  }
+  material = new Map(store.objects);
+});
+
+beforeEach(() => {
+  vi.stubEnv("CERTIFICATE_BUCKET_NAME", BUCKET);
+  vi.stubEnv("AWS_REGION", "eu-north-1");
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "testing");
+  vi.stubEnv("AWS_ENDPOINT_URL", "");
+  vi.stubEnv("ENDPOINT_URL", "");
+  vi.stubEnv("PUBLIC_BASE_URL", "");
+  resetServicesForTesting();
+  s3.reset();
+  acm.reset();
+  bucket = new Map(material);
+  serveBucket(s3, BUCKET, bucket);
+  vi.spyOn(console, "error").mockImplementation(() => undefined);
+  vi.spyOn(console, "log").mockImplementation(() => undefined);
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+function event(options: {
+  method: "GET" | "POST";
+  resource: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}): APIGatewayProxyEvent {
+  let path = options.resource;
+  for (const [name, value] of Object.entries(options.pathParameters ?? {})) path = path.replace(`{${name}}`, value);
+  return {
+    resource: options.resource,
+    path,
+    httpMethod: options.method,
+    headers: { "content-type": "application/json", ...options.headers },
+    multiValueHeaders: {},
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: options.pathParameters ?? null,
+    stageVariables: null,
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+    isBase64Encoded: false,
+    requestContext: {} as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
+const json = (result: APIGatewayProxyResult) => JSON.parse(result.body);
+
+function listCalls() {
+  return s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
+}
+
+function putCalls() {
+  return s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+}
+
+function revoke(serial: string, body: unknown = { reason: "keyCompromise" }, headers?: Record<string, string>) {
+  return revokeHandler(
+    event({
+      method: "POST",
+      resource: "/certificates/device/{serial_number}/revoke",
+      pathParameters: { serial_number: serial },
+      body,
+      headers,
+    }),
+  );
+}
+
+describe("GET /certificates/device (list-certificates handler)", () => {
+  const list = (query?: Record<string, string>) =>
+    listHandler(event({ method: "GET", resource: "/certificates/device", query }));
+
+  it("a page is ListObjectsV2 under inventory/device/ with MaxKeys ≤ 1000, and no GetObject", async () => {
+    const result = await list({ limit: "3" });
+    expect(result.statusCode).toBe(200);
+    const page = json(result);
+    expect(page.items).toHaveLength(3);
+    expect(page.next_token).toEqual(expect.any(String));
+    for (const item of page.items) {
+      expect(item).toMatchObject({ kind: "device", issuer: "devices", key_algorithm: "EC-P256", status: "valid" });
+    }
+
+    const calls = listCalls();
+    const inventory = calls.filter((input) => input.Prefix === "inventory/device/");
+    expect(inventory).toHaveLength(1);
+    expect(inventory[0]).toMatchObject({ Bucket: BUCKET, Prefix: "inventory/device/", MaxKeys: 3 });
+    expect(inventory[0]?.StartAfter).toBeUndefined();
+    for (const input of calls) {
+      expect(input.Bucket).toBe(BUCKET);
+      expect(input.MaxKeys).toBeLessThanOrEqual(1000);
+      expect(input.Prefix === "inventory/device/" || input.Prefix?.startsWith("revocations/intermediate/")).toBe(true);
+    }
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(acm.calls()).toHaveLength(0);
+  });
+
+  it("next_token continues after the last key; the pages cover every device once, without GetObject", async () => {
+    const serials: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = json(await list(token === undefined ? { limit: "3" } : { limit: "3", next_token: token }));
+      serials.push(...page.items.map((item: any) => item.serial_number));
+      token = page.next_token ?? undefined;
+      pages += 1;
+    } while (token !== undefined && pages < 10);
+    expect(pages).toBe(Math.ceil(DEVICES / 3));
+    expect(serials.sort()).toEqual(devices.map((device) => device.record.serial_number).sort());
+
+    const inventory = listCalls().filter((input) => input.Prefix === "inventory/device/");
+    expect(inventory[1]?.StartAfter).toMatch(/^inventory\/device\/[0-9a-f]{32}~/);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it("the default page and the largest page ask S3 for at most 1,000 keys", async () => {
+    expect((await list()).statusCode).toBe(200);
+    expect((await list({ limit: "1000" })).statusCode).toBe(200);
+    expect((await list({ status: "valid", issuer: "devices" })).statusCode).toBe(200);
+    const inventory = listCalls().filter((input) => input.Prefix === "inventory/device/");
+    expect(inventory.map((input) => input.MaxKeys)).toEqual([100, 1000, 1000]);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it("filters by status from the revocation keys, still without GetObject", async () => {
+    const target = devices[2]?.record.serial_number as string;
+    bucket.set(`revocations/intermediate/devices/${target}.json`, "{}");
+    const page = json(await list({ status: "revoked" }));
+    expect(page.items.map((item: any) => item.serial_number)).toEqual([target]);
+    expect(page.next_token).toBeNull();
+    expect(listCalls().some((input) => input.Prefix === "revocations/intermediate/devices/")).toBe(true);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it("a bad query is a 400 before any S3 call", async () => {
+    const queries: Record<string, string>[] = [
+      { limit: "1001" },
+      { limit: "0" },
+      { colour: "blue" },
+      { next_token: "garbage" },
+    ];
+    for (const query of queries) {
+      const result = await list(query);
+      expect(result.statusCode).toBe(400);
+      expect(result.headers?.["Content-Type"]).toBe("application/problem+json");
+    }
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
+
+describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate handler)", () => {
+  it("writes the revocation with IfNoneMatch '*', then a re-signed CRL under intermediate_ca/devices/crl/", async () => {
+    const device = devices[0] as IssuedCertificate;
+    const serial = device.record.serial_number;
+    const result = await revoke(serial);
+    expect(result.statusCode).toBe(200);
+    expect(json(result)).toMatchObject({
+      serial_number: serial,
+      status: "revoked",
+      revocation_reason: "keyCompromise",
+      crl_path: "/crl/intermediate/devices",
+    });
+
+    const puts = putCalls();
+    expect(puts.map((input) => input.Key)).toEqual([
+      `revocations/intermediate/devices/${serial}.json`,
+      expect.stringMatching(/^intermediate_ca\/devices\/crl\/\d{20}\.crl\.pem$/),
+    ]);
+    const [revocation, crl] = puts;
+    expect(revocation).toMatchObject({ Bucket: BUCKET, IfNoneMatch: "*", ContentType: "application/json" });
+    expect(JSON.parse(String(revocation?.Body))).toMatchObject({
+      kind: "device",
+      serial_number: serial,
+      subject_id: "sensor-0",
+      reason: "keyCompromise",
+      revoked_at: expect.any(String),
+    });
+    expect(crl).toMatchObject({ Bucket: BUCKET, IfNoneMatch: "*" });
+
+    // The stored CRL lists the serial with its reason and is signed by the devices intermediate.
+    const parsed = new X509Crl(Buffer.from(String(crl?.Body).replace(/-----[^-]+-----|\s+/g, ""), "base64"));
+    expect(parsed.entries.map((entry) => entry.serialNumber.toLowerCase())).toEqual([serial]);
+    expect(parsed.entries[0]?.reason).toBe(X509CrlReason.keyCompromise);
+    const issuer = new X509Certificate(devicesCa.record.certificate);
+    expect(parsed.issuer).toBe(issuer.subject);
+    expect(await parsed.verify({ publicKey: issuer })).toBe(true);
+    expect(await parsed.verify({ publicKey: new X509Certificate(root.record.certificate) })).toBe(false);
+
+    // It read the certificate's record and the CA's key; it listed the inventory entry by serial.
+    expect(listCalls().some((input) => input.Prefix === `inventory/device/${serial}~`)).toBe(true);
+    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).toEqual(
+      expect.arrayContaining([
+        `device_certificates/sensor-0/${serial}/certificate.json`,
+        "intermediate_ca/devices/ca.json",
+      ]),
+    );
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    expect(acm.calls()).toHaveLength(0);
+  });
+
+  it("a second revocation is a 409: the conditional write loses, no new CRL", async () => {
+    const serial = devices[1]?.record.serial_number as string;
+    expect((await revoke(serial)).statusCode).toBe(200);
+    s3.resetHistory();
+    const again = await revoke(serial, { reason: "superseded" });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers?.["Content-Type"]).toBe("application/problem+json");
+    expect(putCalls().map((input) => input.Key)).toEqual([`revocations/intermediate/devices/${serial}.json`]);
+    expect(JSON.parse(bucket.get(`revocations/intermediate/devices/${serial}.json`) ?? "{}").reason).toBe(
+      "keyCompromise",
+    );
+  });
+
+  it("an intermediate's revocation goes to revocations/root/default/ and root_ca/default/crl/", async () => {
+    const result = await revokeHandler(
+      event({
+        method: "POST",
+        resource: "/certificates/intermediate/{name}/revoke",
+        pathParameters: { name: "servers" },
+        body: { reason: "cACompromise" },
+      }),
+    );
+    expect(result.statusCode).toBe(200);
+    const serial = json(result).serial_number;
+    const puts = putCalls();
+    expect(puts.map((input) => input.Key)).toEqual([
+      `revocations/root/default/${serial}.json`,
+      expect.stringMatching(/^root_ca\/default\/crl\/\d{20}\.crl\.pem$/),
+    ]);
+    for (const input of puts) expect(input.IfNoneMatch).toBe("*");
+  });
+
+  it("refuses a root (400), an unknown serial (404) and a malformed one (400) without writing", async () => {
+    const rootResult = await revokeHandler(
+      event({
+        method: "POST",
+        resource: "/certificates/root/{name}/revoke",
+        pathParameters: { name: "default" },
+        body: {},
+      }),
+    );
+    expect(rootResult.statusCode).toBe(400);
+    expect((await revoke("0123456789abcdef0123456789abcdef")).statusCode).toBe(404);
+    expect((await revoke("not-a-serial")).statusCode).toBe(400);
+    expect((await revoke(devices[3]?.record.serial_number as string, { reason: "lost" })).statusCode).toBe(400);
+    expect(putCalls()).toHaveLength(0);
+  });
+
+  it("an S3 failure on the revocation write is a 503 with Retry-After, and no CRL is written", async () => {
+    s3.reset();
+    serveBucket(s3, BUCKET, bucket, { failPut: (key) => key.startsWith("revocations/") });
+    const serial = devices[4]?.record.serial_number as string;
+    const result = await revoke(serial);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.["Retry-After"]).toBe("1");
+    expect(putCalls().some((input) => String(input.Key).includes("/crl/"))).toBe(false);
+    expect(bucket.has(`revocations/intermediate/devices/${serial}.json`)).toBe(false);
+  });
+
+  it("with Idempotency-Key, a retry replays the 200 and writes nothing more", async () => {
+    const serial = devices[5]?.record.serial_number as string;
+    const first = await revoke(serial, { reason: "keyCompromise" }, { "Idempotency-Key": "retry-1" });
+    expect(first.statusCode).toBe(200);
+    const written = putCalls().map((input) => input.Key);
+    expect(written).toEqual(
+      expect.arrayContaining([
+        `revocations/intermediate/devices/${serial}.json`,
+        expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/request\.json$/),
+        expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/response\.json$/),
+      ]),
+    );
+    s3.resetHistory();
+    const retry = await revoke(serial, { reason: "keyCompromise" }, { "Idempotency-Key": "retry-1" });
+    expect(retry.statusCode).toBe(200);
+    expect(retry.headers?.["Idempotent-Replayed"]).toBe("true");
+    expect(retry.body).toBe(first.body);
+    expect(putCalls().map((input) => input.Key)).toEqual([
+      expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/request\.json$/),
+    ]);
+  });
+});
