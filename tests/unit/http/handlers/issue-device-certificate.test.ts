@@ -1,0 +1,134 @@
+/** `POST /certificates/device` on mocked S3: the exact writes, certificate.json last, no ACM call. */
+import "aws-sdk-client-mock-vitest/extend";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { handler } from "../../../../src/http/handlers/issue-device-certificate.js";
+import { splitPemChain } from "../../../support/openssl.js";
+import { internalError, type MockS3Bucket } from "../../../support/storage/mock-s3-bucket.js";
+import { CLIENT_AUTH, inspectCertificate, isSignedBy } from "../../core/issuance/inspect-certificate.js";
+import type { MemoryHierarchy } from "../../core/issuance/memory-hierarchy.js";
+import {
+  acmMock,
+  BUCKET,
+  expectProblem,
+  issuerMaterial,
+  json,
+  jsonPut,
+  pemPut,
+  post,
+  putInputs,
+  s3Mock,
+  setUpAws,
+} from "./handler-harness.js";
+
+const ROUTE = "/certificates/device";
+
+let pki: MemoryHierarchy;
+let bucket: MockS3Bucket;
+let timeline: string[];
+
+beforeAll(async () => {
+  pki = await issuerMaterial();
+});
+
+beforeEach(() => {
+  ({ bucket, timeline } = setUpAws(pki));
+  vi.spyOn(console, "error").mockImplementation(() => undefined);
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+describe("POST /certificates/device", () => {
+  it("writes the PEMs then certificate.json under the device id, and calls no ACM", async () => {
+    const result = await handler(
+      post(ROUTE, {
+        device_id: "sensor-0001",
+        issuer: "devices",
+        key_algorithm: "EC-P256",
+        subject_alt_names: ["urn:dev:ops:sensor-0001"],
+      }),
+    );
+    expect(result.statusCode).toBe(201);
+    const body = json(result);
+    const folder = `device_certificates/sensor-0001/${body.serial_number}/`;
+    expect(body).toMatchObject({
+      message: "Device certificate created and stored.",
+      device_id: "sensor-0001",
+      issuer: "devices",
+      s3_folder: folder,
+      private_key: expect.stringContaining("-----BEGIN PRIVATE KEY-----"),
+    });
+
+    const device = inspectCertificate(body.certificate);
+    const intermediate = inspectCertificate(pki.devices.record.certificate);
+    expect(device.subject).toEqual({ CN: ["sensor-0001"] });
+    expect(device.issuer).toEqual(intermediate.subject);
+    expect(await isSignedBy(device.certificate, intermediate.certificate)).toBe(true);
+    expect(device.extendedKeyUsage?.usages).toEqual([CLIENT_AUTH]);
+    expect(device.subjectAltNames?.names).toEqual([{ type: "url", value: "urn:dev:ops:sensor-0001" }]);
+    expect(splitPemChain(body.certificate_chain)).toEqual([
+      pki.devices.record.certificate,
+      pki.root.record.certificate,
+    ]);
+
+    const certificateJson = bucket.body(`${folder}certificate.json`);
+    expect(putInputs()).toEqual([
+      pemPut(`${folder}private_key.pem`, body.private_key),
+      pemPut(`${folder}certificate.pem`, body.certificate),
+      pemPut(`${folder}certificate_chain.pem`, body.certificate_chain),
+      jsonPut(`${folder}certificate.json`, certificateJson),
+    ]);
+    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: BUCKET,
+      Key: `${folder}certificate.json`,
+      ContentType: "application/json",
+      IfNoneMatch: "*",
+    });
+    expect(JSON.parse(certificateJson)).toMatchObject({
+      kind: "device",
+      subject_id: "sensor-0001",
+      serial_number: body.serial_number,
+      issuer: "devices",
+      folder,
+      certificate: body.certificate,
+    });
+    expect(certificateJson).not.toContain("PRIVATE KEY");
+    const recordIndex = timeline.indexOf(`s3:put ${folder}certificate.json`);
+    expect(timeline.slice(recordIndex + 1).every((event) => event.startsWith("s3:put inventory/"))).toBe(true);
+    expect(acmMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it("names a device by a random UUID when no id is given, and accepts an Ed25519 key", async () => {
+    const result = await handler(post(ROUTE, { issuer: "devices", key_algorithm: "Ed25519" }));
+    expect(result.statusCode).toBe(201);
+    const body = json(result);
+    expect(body.device_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(inspectCertificate(body.certificate).publicKeyAlgorithm).toBe("Ed25519");
+    expect(putInputs().every((input) => String(input.Key).startsWith(`device_certificates/${body.device_id}/`))).toBe(
+      true,
+    );
+  });
+
+  it.each(["../../etc", "a/b", ".hidden", "..", "a\\b", "a\u0000b", "ｓensor", "x".repeat(65)])(
+    "answers 400 naming device_id for %j, before any AWS call",
+    async (deviceId) => {
+      expectProblem(await handler(post(ROUTE, { device_id: deviceId, issuer: "devices" })), 400, "device_id");
+      expect(s3Mock).not.toHaveReceivedAnyCommand();
+    },
+  );
+
+  it("answers 503 with Retry-After and records nothing when S3 fails mid-way", async () => {
+    bucket.onPut = (input) => {
+      if (String(input.Key).endsWith("certificate_chain.pem")) throw internalError();
+    };
+    const result = await handler(post(ROUTE, { device_id: "sensor-2", issuer: "devices", key_algorithm: "EC-P256" }));
+    expectProblem(result, 503);
+    expect(result.headers?.["Retry-After"]).toBe("1");
+    expect(bucket.keys().some((key) => key.endsWith("certificate.json") || key.startsWith("inventory/device/"))).toBe(
+      false,
+    );
+  });
+});
