@@ -5,14 +5,22 @@
  * code that runs in Lambda.
  *
  * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), plus the
- * storage settings of the composition root (local store by default).
+ * storage settings of the composition root (local store by default), and:
+ *
+ * - `LOCAL_API_TOKEN`: when set, every request must carry
+ *   `Authorization: Bearer <token>` (401 otherwise). Required whenever `HOST`
+ *   is not a loopback address: the server refuses to start without it, since
+ *   anyone who reaches the port could otherwise create CAs and get keys.
+ * - `LOG_LEVEL`: DEBUG, INFO (default: one access-log line per request), WARN, ERROR.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { describeConfiguration, readConfiguration } from "../composition-root.js";
+import { logError, logInfo, withLogContext } from "../http/log.js";
 import { bundlePath, readFunctions } from "./sam-template.js";
 
 /** Bodies larger than this are refused before they reach a handler (which has its own, smaller limit). */
@@ -32,6 +40,106 @@ export interface LocalServerOptions {
   templatePath: string;
   /** Directory holding the function bundles (`npm run build` output). */
   bundleDirectory: string;
+}
+
+export interface LocalServerSecurity {
+  /** When set, every request needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+}
+
+/** Default address: loopback only, so nothing off this machine can call the API. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+/** Tokens shorter than this are accepted, with a warning at start-up. */
+const RECOMMENDED_TOKEN_LENGTH = 16;
+
+/** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8, `::1` (also IPv4-mapped). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
+  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  const ipv4 = name.startsWith("::ffff:") ? name.slice("::ffff:".length) : name;
+  if (isIP(ipv4) === 4) return ipv4.split(".")[0] === "127";
+  if (isIP(name) === 6) return /^(0{0,4}:){7}0{0,3}1$|^::1$/.test(name);
+  return false;
+}
+
+/**
+ * Decides how the server may start: the host to bind and the token to demand,
+ * or why it must not start (a non-loopback host without a token).
+ */
+export function resolveListenSecurity(
+  env: NodeJS.ProcessEnv,
+): { ok: true; host: string; token: string | undefined; warnings: string[] } | { ok: false; reason: string } {
+  const host = env.HOST?.trim() || DEFAULT_HOST;
+  const token = env.LOCAL_API_TOKEN?.trim() || undefined;
+  if (!isLoopbackHost(host) && token === undefined) {
+    return {
+      ok: false,
+      reason:
+        `Refusing to listen on ${host}: it is not a loopback address and LOCAL_API_TOKEN is not set, ` +
+        "so anyone who can reach this port could create CAs and obtain certificates and private keys. " +
+        "Either set LOCAL_API_TOKEN to a long random secret (e.g. LOCAL_API_TOKEN=$(openssl rand -hex 32)) " +
+        `and send "Authorization: Bearer <token>" with every request, or leave HOST unset to listen on ${DEFAULT_HOST} only.`,
+    };
+  }
+  const warnings: string[] = [];
+  if (token !== undefined && token.length < RECOMMENDED_TOKEN_LENGTH) {
+    warnings.push(
+      `LOCAL_API_TOKEN is shorter than ${RECOMMENDED_TOKEN_LENGTH} characters; use a long random secret (openssl rand -hex 32)`,
+    );
+  }
+  if (token !== undefined && !isLoopbackHost(host)) {
+    warnings.push("the API is served over plain HTTP: the bearer token can be read by anyone on the network path");
+  }
+  return { ok: true, host, token, warnings };
+}
+
+/**
+ * Without a token, loopback is the only protection, and a browser on this
+ * machine is on loopback too. Two browser attacks are refused here:
+ * DNS rebinding (a page whose host name resolves to 127.0.0.1 reads the
+ * responses, private keys included), caught by a Host header that is not a
+ * loopback name; and cross-site requests (a page POSTs to 127.0.0.1 to create
+ * CAs), caught by an Origin header that is not a loopback origin. curl and
+ * SDKs send a loopback Host and no Origin, so they are unaffected.
+ */
+export function browserRequestRefusal(request: Pick<IncomingMessage, "headers">): string | undefined {
+  const host = request.headers.host;
+  if (host !== undefined && !isLoopbackHost(hostnameOf(host))) {
+    return `the Host header '${host.slice(0, 100)}' is not a loopback name; without LOCAL_API_TOKEN this server answers only requests addressed to localhost or 127.0.0.1`;
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).hostname;
+    } catch {
+      originHost = undefined;
+    }
+    if (originHost === undefined || !isLoopbackHost(originHost)) {
+      return "cross-origin requests from web pages are refused; call the API from curl, a script or an SDK";
+    }
+  }
+  return undefined;
+}
+
+function hostnameOf(hostHeader: string): string {
+  try {
+    return new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return hostHeader;
+  }
+}
+
+/** Checks `Authorization: Bearer <token>` in constant time (SHA-256 digests compared with timingSafeEqual). */
+export function bearerTokenMatches(authorization: string | undefined, expectedToken: string): boolean {
+  const presented = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(authorization ?? "")?.[1];
+  if (presented === undefined) return false;
+  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+  return timingSafeEqual(digest(presented), digest(expectedToken));
 }
 
 /** Loads every route of the template with its handler. */
@@ -69,19 +177,65 @@ export async function loadRoutes(options: LocalServerOptions): Promise<LoadedRou
 }
 
 /** Creates the HTTP server (not yet listening). */
-export function createLocalServer(routes: LoadedRoute[]): Server {
+export function createLocalServer(routes: LoadedRoute[], security: LocalServerSecurity = {}): Server {
   return createServer((request, response) => {
-    handle(routes, request, response).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: "ERROR", message: "local server error", error: String(error) }));
-      if (!response.headersSent) sendProblem(response, 500, "Internal server error", "the local server failed");
-      else response.end();
+    const requestId = randomUUID();
+    const started = performance.now();
+    response.once("finish", () => {
+      logInfo("request", {
+        method: request.method,
+        // The path only: query strings are never logged.
+        path: new URL(request.url ?? "/", "http://localhost").pathname,
+        status: response.statusCode,
+        duration_ms: Math.round(performance.now() - started),
+        requestId,
+      });
     });
+    withLogContext({ requestId }, () => handle(routes, security, requestId, request, response)).catch(
+      (error: unknown) => {
+        withLogContext({ requestId }, () => logError("local server error", error));
+        if (!response.headersSent) sendProblem(response, 500, "Internal server error", "the local server failed");
+        else response.end();
+      },
+    );
   });
 }
 
-async function handle(routes: LoadedRoute[], request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  routes: LoadedRoute[],
+  security: LocalServerSecurity,
+  requestId: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const url = new URL(request.url ?? "/", "http://localhost");
   const method = (request.method ?? "GET").toUpperCase();
+  // Before routing, so an unauthenticated caller learns nothing, not even which paths exist.
+  if (security.token !== undefined && !bearerTokenMatches(request.headers.authorization, security.token)) {
+    const presented = request.headers.authorization !== undefined;
+    request.resume();
+    sendProblem(
+      response,
+      401,
+      "Unauthorized",
+      presented
+        ? "the bearer token is not valid for this server"
+        : 'this server requires "Authorization: Bearer <LOCAL_API_TOKEN>"',
+      {
+        "WWW-Authenticate": presented
+          ? 'Bearer realm="iot-certificates-local", error="invalid_token"'
+          : 'Bearer realm="iot-certificates-local"',
+      },
+    );
+    return;
+  }
+  // Without a token the server trusts "this machine": keep web pages out (see browserRequestRefusal).
+  const refusal = security.token === undefined ? browserRequestRefusal(request) : undefined;
+  if (refusal !== undefined) {
+    request.resume();
+    sendProblem(response, 403, "Forbidden", refusal);
+    return;
+  }
   const matches = routes
     .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
     .filter((candidate) => candidate.match !== null);
@@ -105,9 +259,13 @@ async function handle(routes: LoadedRoute[], request: IncomingMessage, response:
   const pathParameters = Object.fromEntries(
     found.route.parameterNames.map((name, index) => [name, found.match?.[index + 1] ?? ""]),
   );
-  const result = await found.route.handler(
-    toProxyEvent(request, url, method, found.route.resource, pathParameters, body),
-  );
+  const event = toProxyEvent(request, url, method, found.route.resource, pathParameters, body, requestId);
+  // The local token is for this server only: the handlers never see it.
+  if (security.token !== undefined) {
+    delete event.headers.authorization;
+    delete event.multiValueHeaders.authorization;
+  }
+  const result = await found.route.handler(event);
   response.writeHead(result.statusCode, { ...stringHeaders(result.headers) });
   response.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
 }
@@ -119,6 +277,7 @@ function toProxyEvent(
   resource: string,
   pathParameters: Record<string, string>,
   body: string,
+  requestId: string,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -159,7 +318,7 @@ function toProxyEvent(
       },
       path: `/local${url.pathname}`,
       stage: "local",
-      requestId: randomUUID(),
+      requestId,
       requestTimeEpoch: Date.now(),
       resourceId: "local",
       resourcePath: resource,
@@ -195,21 +354,30 @@ function sendProblem(
 }
 
 async function main(): Promise<void> {
+  const security = resolveListenSecurity(process.env);
+  if (!security.ok) {
+    console.error(security.reason);
+    process.exitCode = 1;
+    return;
+  }
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const routes = await loadRoutes({
     templatePath: join(projectRoot, "template.yaml"),
     bundleDirectory: join(projectRoot, "dist"),
   });
-  const host = process.env.HOST?.trim() || "127.0.0.1";
+  const { host, token } = security;
   const port = Number(process.env.PORT ?? 3000);
-  const server = createLocalServer(routes);
+  const server = createLocalServer(routes, { token });
   server.listen(port, host, () => {
     const address = server.address();
     const actualPort = typeof address === "object" && address ? address.port : port;
+    const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+    const auth = token === undefined ? "no authentication (loopback only)" : "bearer token required";
     console.log(
-      `IoT certificates API listening on http://${host}:${actualPort} using ${describeConfiguration(readConfiguration())}`,
+      `IoT certificates API listening on http://${urlHost}:${actualPort} using ${describeConfiguration(readConfiguration())}; ${auth}`,
     );
     for (const route of routes) console.log(`  ${route.method.padEnd(5)} ${route.resource}`);
+    for (const warning of security.warnings) console.error(`warning: ${warning}`);
   });
   const stop = () => server.close(() => process.exit(0));
   process.once("SIGINT", stop);

@@ -1,0 +1,340 @@
+/**
+ * Least privilege and secure defaults, read from the templates themselves:
+ *
+ * template.yaml: no IAM statement allows a wildcard action; no managed policy
+ * or broad SAM policy template; every S3 object permission names a key prefix
+ * (never `bucket/*`); only the server-certificate function may import into
+ * ACM, and only on certificate ARNs; the API's default authorizer is AWS_IAM,
+ * every route is on that API, and the SAM transform really puts SigV4 on
+ * every method (and none only when ApiAuthorization=NONE is chosen).
+ *
+ * common-infra.yaml: the bucket blocks all public access, is versioned,
+ * encrypted by default, denies plain-HTTP access and survives stack deletion.
+ */
+import { describe, expect, it } from "vitest";
+import { readTemplate, samTranslate, type Template } from "../../support/security/cloudformation.js";
+
+const template = readTemplate("template.yaml");
+const commonInfra = readTemplate("common-infra.yaml");
+
+interface Statement {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  NotResource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+interface FoundStatement {
+  owner: string;
+  statement: Statement;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** Managed policies a function may have: logging and tracing only. */
+const ALLOWED_MANAGED_POLICIES = new Set(["AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"]);
+
+/** SAM policy templates that grant whole buckets, tables or services. */
+const BROAD_POLICY_TEMPLATE = /FullAccess|Crud|Admin|PowerUser|^S3(Read|Write)Policy$/;
+
+/** Actions AWS only grants on Resource "*". */
+const ACTIONS_WITHOUT_RESOURCES = new Set([
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  "cloudwatch:PutMetricData",
+]);
+
+function functionsOf(t: Template) {
+  return Object.entries(t.Resources).filter(([, resource]) => resource.Type === "AWS::Serverless::Function");
+}
+
+/** Every IAM statement the template grants, with the resource that holds it; fails on policies that are not inline statements. */
+function statementsOf(t: Template): { statements: FoundStatement[]; problems: string[] } {
+  const statements: FoundStatement[] = [];
+  const problems: string[] = [];
+  const addDocument = (owner: string, document: any) => {
+    for (const statement of asArray(document?.Statement)) statements.push({ owner, statement });
+  };
+  if (t.Globals?.Function?.Policies) problems.push("Globals.Function.Policies gives every function the same rights");
+  for (const [id, resource] of Object.entries(t.Resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === "AWS::Serverless::Function" || resource.Type === "AWS::Serverless::StateMachine") {
+      for (const policy of asArray(properties.Policies)) {
+        if (typeof policy === "string") {
+          if (!ALLOWED_MANAGED_POLICIES.has(policy)) problems.push(`${id}: managed policy ${policy}`);
+        } else if (policy && typeof policy === "object" && "Statement" in policy) {
+          addDocument(id, policy);
+        } else if (policy && typeof policy === "object") {
+          for (const name of Object.keys(policy)) {
+            if (BROAD_POLICY_TEMPLATE.test(name)) problems.push(`${id}: broad SAM policy template ${name}`);
+            else problems.push(`${id}: SAM policy template ${name} (write inline statements with prefixes instead)`);
+          }
+        } else {
+          problems.push(`${id}: unreadable policy ${JSON.stringify(policy)}`);
+        }
+      }
+      if (properties.Role) problems.push(`${id}: a Role set by hand bypasses these checks`);
+    }
+    if (resource.Type === "AWS::IAM::Policy" || resource.Type === "AWS::IAM::ManagedPolicy") {
+      addDocument(id, properties.PolicyDocument);
+    }
+    if (resource.Type === "AWS::IAM::Role") {
+      for (const policy of asArray<any>(properties.Policies)) addDocument(id, policy.PolicyDocument);
+      for (const arn of asArray(properties.ManagedPolicyArns))
+        problems.push(`${id}: managed policy ${JSON.stringify(arn)}`);
+    }
+    if (resource.Type === "AWS::S3::BucketPolicy") addDocument(id, properties.PolicyDocument);
+  }
+  return { statements, problems };
+}
+
+/** Where an S3 permission applies: the whole bucket, or objects under a path. */
+function s3Target(resource: unknown): { kind: "bucket" } | { kind: "objects"; path: string } | { kind: "unknown" } {
+  if (resource && typeof resource === "object") {
+    const value = resource as Record<string, any>;
+    if ("Fn::ImportValue" in value || "Fn::GetAtt" in value) return { kind: "bucket" };
+    if ("Fn::Sub" in value) {
+      const text: string = Array.isArray(value["Fn::Sub"]) ? value["Fn::Sub"][0] : value["Fn::Sub"];
+      const match = /^\$\{[A-Za-z0-9.:]+\}(?:\/(.*))?$/.exec(text);
+      if (match) return match[1] === undefined ? { kind: "bucket" } : { kind: "objects", path: match[1] };
+    }
+  }
+  if (typeof resource === "string") {
+    const match = /^arn:[^:]+:s3:::[^/]+(?:\/(.*))?$/.exec(resource);
+    if (match) return match[1] === undefined ? { kind: "bucket" } : { kind: "objects", path: match[1] };
+  }
+  return { kind: "unknown" };
+}
+
+/** S3 actions that apply to a bucket rather than to objects. */
+const BUCKET_LEVEL_S3_ACTIONS = new Set(["s3:ListBucket", "s3:GetBucketLocation"]);
+
+function render(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && "Fn::Sub" in value) {
+    const sub = (value as Record<string, unknown>)["Fn::Sub"];
+    return String(Array.isArray(sub) ? sub[0] : sub);
+  }
+  return JSON.stringify(value);
+}
+
+describe("template.yaml: IAM policies are least privilege", () => {
+  const { statements, problems } = statementsOf(template);
+  const allows = statements.filter(({ statement }) => statement.Effect === "Allow");
+
+  it("has only inline statements: no managed policy, no broad SAM policy template, no hand-made role", () => {
+    expect(problems).toEqual([]);
+    expect(allows.length).toBeGreaterThan(0);
+  });
+
+  it("never allows a wildcard action, NotAction or NotResource", () => {
+    for (const { owner, statement } of statements) {
+      expect(statement.NotAction, owner).toBeUndefined();
+      expect(statement.NotResource, owner).toBeUndefined();
+      for (const action of asArray(statement.Action)) {
+        expect(typeof action, `${owner}: ${JSON.stringify(action)}`).toBe("string");
+        expect(action, owner).not.toBe("*");
+        expect(action, owner).not.toMatch(/^[A-Za-z0-9-]+:\*$/);
+        expect(action, `${owner}: ${action}`).not.toContain("*");
+      }
+    }
+  });
+
+  it('never allows Resource "*" (except for the few actions AWS only grants that way)', () => {
+    for (const { owner, statement } of allows) {
+      const resources = asArray(statement.Resource);
+      expect(resources.length, owner).toBeGreaterThan(0);
+      if (resources.includes("*")) {
+        for (const action of asArray(statement.Action)) {
+          expect(ACTIONS_WITHOUT_RESOURCES.has(action), `${owner}: ${action} on "*"`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("grants S3 object actions only under named key prefixes, never on bucket/*", () => {
+    const s3Statements = allows.filter(({ statement }) => asArray(statement.Action).some((a) => a.startsWith("s3:")));
+    expect(s3Statements.length).toBeGreaterThan(0);
+    for (const { owner, statement } of s3Statements) {
+      const actions = asArray(statement.Action);
+      expect(
+        actions.every((action) => action.startsWith("s3:")),
+        `${owner}: mixes S3 and other actions`,
+      ).toBe(true);
+      for (const resource of asArray(statement.Resource)) {
+        const target = s3Target(resource);
+        const where = `${owner}: ${render(resource)}`;
+        expect(target.kind, where).not.toBe("unknown");
+        if (target.kind === "bucket") {
+          // Only listing applies to the bucket itself (it turns a missing key's 403 into a 404).
+          expect(
+            actions.filter((action) => !BUCKET_LEVEL_S3_ACTIONS.has(action)),
+            where,
+          ).toEqual([]);
+        }
+        if (target.kind === "objects") {
+          expect(
+            actions.filter((action) => BUCKET_LEVEL_S3_ACTIONS.has(action)),
+            where,
+          ).toEqual([]);
+          // A literal first path segment (root_ca/, server_certificates/, …) before any wildcard.
+          expect(target.path, where).toMatch(/^[A-Za-z0-9_.-]+\//);
+          expect(target.path, where).not.toMatch(/^\*/);
+        }
+      }
+    }
+  });
+
+  it("lets only the server-certificate function import into ACM, and only on certificate ARNs", () => {
+    const acmImport = allows.filter(({ statement }) =>
+      asArray(statement.Action).some((action) =>
+        ["acm:ImportCertificate", "acm:AddTagsToCertificate"].includes(action),
+      ),
+    );
+    const owners = [...new Set(acmImport.map(({ owner }) => owner))];
+    expect(owners).toEqual(["IssueServerCertificateFunction"]);
+    const serverFunction = template.Resources.IssueServerCertificateFunction;
+    expect(serverFunction?.Properties?.Handler).toMatch(/^issue-server-certificate\./);
+    for (const { statement } of acmImport) {
+      for (const resource of asArray(statement.Resource)) {
+        expect(resource).not.toBe("*");
+        expect(render(resource)).toMatch(
+          /^arn:(\$\{AWS::Partition\}|aws):acm:(\$\{AWS::Region\}|[a-z0-9-]+):(\$\{AWS::AccountId\}|\d{12}):certificate\/[*A-Za-z0-9-]+$/,
+        );
+      }
+    }
+    // No other function touches ACM at all.
+    for (const { owner, statement } of allows) {
+      if (owner === "IssueServerCertificateFunction") continue;
+      expect(
+        asArray(statement.Action).filter((action) => action.startsWith("acm:")),
+        owner,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe("template.yaml: the API requires IAM (SigV4) by default", () => {
+  const apis = Object.entries(template.Resources).filter(([, resource]) => resource.Type === "AWS::Serverless::Api");
+
+  it("defaults to AWS_IAM; the only other choice is an explicit, documented NONE parameter", () => {
+    expect(apis.map(([id]) => id)).toEqual(["CertificatesApi"]);
+    for (const [id, api] of apis) {
+      const authorizer = api.Properties?.Auth?.DefaultAuthorizer;
+      if (authorizer === "AWS_IAM") continue;
+      expect(authorizer, id).toEqual({ Ref: expect.any(String) });
+      const parameter = template.Parameters?.[authorizer.Ref];
+      expect(parameter, authorizer.Ref).toBeDefined();
+      expect(parameter?.Default).toBe("AWS_IAM");
+      expect([...(parameter?.AllowedValues ?? [])].sort()).toEqual(["AWS_IAM", "NONE"]);
+      expect(parameter?.Description).toMatch(/NO AUTHENTICATION/);
+      expect(parameter?.Description).toMatch(/sandbox/i);
+    }
+  });
+
+  it("serves every route from that API, with no route opting out of its authorizer", () => {
+    expect(Object.values(template.Resources).map((resource) => resource.Type)).not.toContain(
+      "AWS::Serverless::HttpApi",
+    );
+    for (const [id, fn] of functionsOf(template)) {
+      expect(fn.Properties?.FunctionUrlConfig, `${id}: a function URL bypasses the API`).toBeUndefined();
+      for (const [eventId, event] of Object.entries<any>(fn.Properties?.Events ?? {})) {
+        expect(event.Type, `${id}.${eventId}`).toBe("Api");
+        // Without RestApiId SAM creates an implicit API with no authorizer.
+        expect(event.Properties?.RestApiId, `${id}.${eventId}`).toEqual({ Ref: "CertificatesApi" });
+        expect(event.Properties?.Auth, `${id}.${eventId} overrides the API's authorizer`).toBeUndefined();
+      }
+    }
+  });
+
+  it("is what the SAM transform deploys: SigV4 on every method by default, none only with ApiAuthorization=NONE", () => {
+    const [byDefault, withNone] = samTranslate("template.yaml", [
+      { CommonInfraStackName: "common" },
+      { CommonInfraStackName: "common", ApiAuthorization: "NONE" },
+    ]);
+    const methodsSecurity = (translated: NonNullable<typeof byDefault>) => {
+      expect(translated.errors).toBeUndefined();
+      const restApis = Object.values(translated.Resources).filter(
+        (resource) => resource.Type === "AWS::ApiGateway::RestApi",
+      );
+      expect(restApis).toHaveLength(1);
+      const paths: Record<string, Record<string, { security?: unknown }>> = restApis[0]?.Properties?.Body?.paths ?? {};
+      return Object.entries(paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({
+          route: `${method} ${path}`,
+          security: operation.security,
+        })),
+      );
+    };
+    const secured = methodsSecurity(byDefault as NonNullable<typeof byDefault>);
+    expect(secured.length).toBeGreaterThanOrEqual(6);
+    for (const { route, security } of secured) expect(security, route).toEqual([{ AWS_IAM: [] }]);
+    const open = methodsSecurity(withNone as NonNullable<typeof withNone>);
+    expect(open.length).toBe(secured.length);
+    for (const { route, security } of open) expect(security, route).toBeUndefined();
+  });
+});
+
+describe("common-infra.yaml: the certificate bucket is hardened", () => {
+  const buckets = Object.entries(commonInfra.Resources).filter(([, resource]) => resource.Type === "AWS::S3::Bucket");
+  const policies = Object.values(commonInfra.Resources).filter((resource) => resource.Type === "AWS::S3::BucketPolicy");
+
+  it("has one bucket, and it is kept when the stack is deleted or replaced", () => {
+    expect(buckets).toHaveLength(1);
+    for (const [id, bucket] of buckets) {
+      expect(bucket.DeletionPolicy, id).toBe("Retain");
+      expect(bucket.UpdateReplacePolicy, id).toBe("Retain");
+    }
+  });
+
+  it("blocks all public access, is versioned and encrypted by default, with ACLs disabled", () => {
+    for (const [id, bucket] of buckets) {
+      const properties = bucket.Properties ?? {};
+      expect(properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(properties.VersioningConfiguration, id).toEqual({ Status: "Enabled" });
+      const rules = asArray<any>(properties.BucketEncryption?.ServerSideEncryptionConfiguration);
+      expect(rules.length, id).toBeGreaterThan(0);
+      expect(["AES256", "aws:kms", "aws:kms:dsse"]).toContain(rules[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm);
+      expect(properties.OwnershipControls?.Rules?.[0]?.ObjectOwnership, id).toBe("BucketOwnerEnforced");
+      expect(properties.AccessControl, id).toBeUndefined();
+    }
+  });
+
+  it("denies every request that does not use TLS, on the bucket and its objects", () => {
+    for (const [id] of buckets) {
+      const policy = policies.find(
+        (resource) => JSON.stringify(resource.Properties?.Bucket) === JSON.stringify({ Ref: id }),
+      );
+      expect(policy, `a bucket policy for ${id}`).toBeDefined();
+      const statements = asArray<Statement>(policy?.Properties?.PolicyDocument?.Statement);
+      const denyPlainHttp = statements.find(
+        (statement) =>
+          statement.Effect === "Deny" &&
+          String(statement.Condition?.Bool?.["aws:SecureTransport"]).toLowerCase() === "false",
+      );
+      expect(denyPlainHttp, JSON.stringify(statements)).toBeDefined();
+      expect(denyPlainHttp?.Principal).toBe("*");
+      expect(asArray(denyPlainHttp?.Action)).toContain("s3:*");
+      const resources = asArray(denyPlainHttp?.Resource).map(render);
+      expect(resources).toEqual(
+        expect.arrayContaining([JSON.stringify({ "Fn::GetAtt": `${id}.Arn` }), `\${${id}.Arn}/*`]),
+      );
+    }
+  });
+
+  it("allows nothing with a wildcard (the only wildcard is in the Deny)", () => {
+    const { statements } = statementsOf(commonInfra);
+    for (const { owner, statement } of statements.filter(({ statement }) => statement.Effect === "Allow")) {
+      for (const action of asArray(statement.Action)) expect(action, owner).not.toContain("*");
+    }
+  });
+});
