@@ -1,0 +1,116 @@
+/**
+ * Fleet issuance over HTTP: N EC-P256 device certificates through
+ * POST /certificates/device/batch (1,000 per call, one call after another)
+ * against a fresh local server; total time, and the server's peak resident
+ * memory (VmHWM) after the first call and after the last, which shows
+ * whether memory grows with N.
+ */
+import { performance } from "node:perf_hooks";
+import { type Cell, formatBytes, formatDuration, formatRate, median, round } from "../stats.js";
+import { expectStatus, startBenchServer } from "../support/local-server.js";
+import { memoryOf } from "../support/machine.js";
+import type { RunContext, SectionResult } from "../support/report.js";
+
+export const BATCH_SIZE = 1000;
+
+export async function runBatch(context: RunContext): Promise<SectionResult> {
+  const total = context.quick ? 3000 : 10_000;
+  const repetitions = context.quick ? 1 : 3;
+  const runs: {
+    totalMs: number;
+    callMs: number[];
+    peakAfterFirst: number;
+    peakAfterLast: number;
+    peakBefore: number;
+    rssAfterLast: number;
+  }[] = [];
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    context.progress(
+      `batch: ${total} EC-P256 device certificates in calls of ${BATCH_SIZE} (run ${repetition + 1} of ${repetitions})`,
+    );
+    const server = await startBenchServer();
+    try {
+      expectStatus(
+        await server.post("/certificates/root", { organization: "Bench", key_algorithm: "EC-P256" }),
+        201,
+        "root",
+      );
+      expectStatus(
+        await server.post("/certificates/intermediate", {
+          name: "devices",
+          organization: "Bench",
+          key_algorithm: "EC-P256",
+        }),
+        201,
+        "intermediate",
+      );
+      const peakBefore = memoryOf(server.pid).peakRss;
+      const callMs: number[] = [];
+      let peakAfterFirst = 0;
+      const started = performance.now();
+      for (let issued = 0; issued < total; issued += BATCH_SIZE) {
+        const count = Math.min(BATCH_SIZE, total - issued);
+        const callStarted = performance.now();
+        const response = await server.post("/certificates/device/batch", {
+          count,
+          issuer: "devices",
+          organization: "Bench",
+        });
+        callMs.push(performance.now() - callStarted);
+        expectStatus(response, 201, "batch");
+        if (response.body.issued !== count) throw new Error(`batch issued ${response.body.issued} of ${count}`);
+        if (issued === 0) peakAfterFirst = memoryOf(server.pid).peakRss;
+      }
+      const totalMs = performance.now() - started;
+      const memory = memoryOf(server.pid);
+      runs.push({
+        totalMs,
+        callMs,
+        peakBefore,
+        peakAfterFirst,
+        peakAfterLast: memory.peakRss,
+        rssAfterLast: memory.rss,
+      });
+    } finally {
+      await server.stop();
+    }
+  }
+  const totalMs = median(runs.map((r) => r.totalMs));
+  const peakAfterFirst = median(runs.map((r) => r.peakAfterFirst));
+  const peakAfterLast = median(runs.map((r) => r.peakAfterLast));
+  const peakBefore = median(runs.map((r) => r.peakBefore));
+  const figures = {
+    certificates: total,
+    totalMs: round(totalMs),
+    perSecond: round((total * 1000) / totalMs),
+    callMedianMs: round(median(runs.flatMap((r) => r.callMs))),
+    peakRssBeforeBytes: peakBefore,
+    peakRssAfterFirstCallBytes: peakAfterFirst,
+    peakRssAfterLastCallBytes: peakAfterLast,
+    peakRssGrowthAfterFirstCallBytes: peakAfterLast - peakAfterFirst,
+    runs: runs.map((r) => ({
+      totalMs: round(r.totalMs),
+      peakRssAfterFirst: r.peakAfterFirst,
+      peakRssAfterLast: r.peakAfterLast,
+    })),
+  };
+  const rows: Cell[][] = [
+    ["certificates", total],
+    ["total time", formatDuration(totalMs)],
+    ["rate", formatRate(figures.perSecond)],
+    [`one call of ${BATCH_SIZE} (median)`, formatDuration(figures.callMedianMs)],
+    ["server peak RSS before batches", formatBytes(peakBefore)],
+    ["server peak RSS after 1st call", formatBytes(peakAfterFirst)],
+    [`server peak RSS after ${total / BATCH_SIZE} calls`, formatBytes(peakAfterLast)],
+  ];
+  return {
+    id: "batch",
+    title: `Batch route: ${total.toLocaleString("en-US")} EC-P256 device certificates over HTTP (local server, file store)`,
+    headers: ["figure", "value"],
+    rows,
+    figures,
+    notes: [
+      `Median of ${repetitions} run(s), each on a fresh server process and store. Peak RSS = /proc/<pid>/status VmHWM.`,
+    ],
+  };
+}
