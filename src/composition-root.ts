@@ -16,9 +16,7 @@
  * - `PUBLIC_BASE_URL`: optional public URL of the API; certificates then carry
  *   a CRL Distribution Point under it.
  */
-import { ACMClient } from "@aws-sdk/client-acm";
 import { S3Client } from "@aws-sdk/client-s3";
-import { AcmCertificateImporter } from "./adapters/acm-certificate-importer.js";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
@@ -84,11 +82,36 @@ export function certificateImporter(): CertificateImporter {
   if (!importer) {
     const config = currentConfiguration();
     importer =
-      config.storage === "s3"
-        ? new AcmCertificateImporter(new ACMClient({}))
-        : new LocalCertificateImporter(configuredObjectStore());
+      config.storage === "s3" ? lazyAcmCertificateImporter() : new LocalCertificateImporter(configuredObjectStore());
   }
   return importer;
+}
+
+/**
+ * The ACM importer, loading the ACM client on its first import. Only this
+ * function reaches `@aws-sdk/client-acm`, through dynamic imports: esbuild
+ * drops it from every bundle whose handler never asks for an importer, so
+ * those functions (all but the server one) never load the ACM client, even
+ * with the SDK external (an external static import is always kept).
+ */
+function lazyAcmCertificateImporter(): CertificateImporter {
+  let loading: Promise<CertificateImporter> | undefined;
+  const load = async (): Promise<CertificateImporter> => {
+    const [{ ACMClient }, { AcmCertificateImporter }] = await Promise.all([
+      import("@aws-sdk/client-acm"),
+      import("./adapters/acm-certificate-importer.js"),
+    ]);
+    return new AcmCertificateImporter(new ACMClient({}));
+  };
+  return {
+    async importCertificate(request) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined; // a failed load is retried by the next import
+        throw error;
+      });
+      return (await loading).importCertificate(request);
+    },
+  };
 }
 
 /** Settings of issuance that come from the environment. */
