@@ -6,7 +6,7 @@
  * `If-None-Match: *`.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
@@ -22,16 +22,23 @@ export class FileObjectStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: string): Promise<boolean> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
     const temporary = join(this.root, ".tmp", randomUUID());
     await mkdir(dirname(temporary), { recursive: true });
     await writeFile(temporary, body, { mode: 0o600 });
     try {
-      await link(temporary, path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw new DependencyError(`writing ${key} to the local store failed`, { cause: error });
+      // Twice at most: a concurrent delete may remove the (then empty) folder between mkdir and link.
+      for (let attempt = 1; ; attempt += 1) {
+        await mkdir(dirname(path), { recursive: true });
+        try {
+          await link(temporary, path);
+          return true;
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "EEXIST") return false;
+          if (code === "ENOENT" && attempt < 2) continue;
+          throw new DependencyError(`writing ${key} to the local store failed`, { cause: error });
+        }
+      }
     } finally {
       await unlink(temporary).catch(() => undefined);
     }
@@ -47,7 +54,16 @@ export class FileObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const path = this.pathOf(key);
+    await rm(path, { force: true });
+    // Remove folders the deletion emptied (a lost race's serial folder), as S3 has no empty folders.
+    for (let folder = dirname(path); folder !== this.root && folder.startsWith(this.root); folder = dirname(folder)) {
+      try {
+        await rmdir(folder);
+      } catch {
+        break; // not empty (or gone): stop climbing
+      }
+    }
   }
 
   /**

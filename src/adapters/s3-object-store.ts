@@ -38,7 +38,8 @@ export class S3ObjectStore implements ObjectStore {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return (await response.Body?.transformToString("utf-8")) ?? "";
     } catch (error) {
-      if (httpStatusOf(error) === 404) return undefined;
+      // Only a missing key means "no object": a missing bucket (NoSuchBucket) is a broken dependency.
+      if ((error as { name?: string }).name === "NoSuchKey") return undefined;
       throw new DependencyError(`S3 GetObject ${key} failed`, { cause: error });
     }
   }

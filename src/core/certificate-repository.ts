@@ -143,7 +143,12 @@ export class CertificateRepository {
 
   /** Throws ConflictError when a CA named `name` already exists (checked before the costly key generation). */
   async assertAuthorityNameFree(kind: CertificateAuthorityKind, name: string): Promise<void> {
-    if (await this.findAuthority(kind, name)) throw authorityExists(kind, name);
+    const existing = await this.findAuthority(kind, name);
+    if (existing) {
+      // A creation that failed after its commit point left the CA unlisted: list it now.
+      await this.addToInventory(existing);
+      throw authorityExists(kind, name);
+    }
   }
 
   /**
@@ -162,6 +167,7 @@ export class CertificateRepository {
     );
     if (!created) {
       await Promise.allSettled(written.map((key) => this.store.delete(key)));
+      await this.assertAuthorityNameFree(kind, record.subject_id);
       throw authorityExists(kind, record.subject_id);
     }
     await this.addToInventory(record);

@@ -68,7 +68,11 @@ export async function buildCertificateRevocationList(
     },
     crypto,
   );
-  return `${crl.toString("pem").trim()}\n`;
+  // RFC 7468 §5 names the label "X509 CRL" (the only one OpenSSL reads); the library writes "CRL".
+  return `${crl
+    .toString("pem")
+    .trim()
+    .replace(/-----(BEGIN|END) CRL-----/g, "-----$1 X509 CRL-----")}\n`;
 }
 
 /** DER encoding of a non-negative INTEGER (for the CRL Number extension). */

@@ -21,6 +21,8 @@ export interface VerifiedSigningRequest {
 }
 
 const FIELD = "csr";
+/** id-ce-subjectAltName (RFC 5280 §4.2.1.6): extensions are looked up by OID. */
+const SUBJECT_ALT_NAME_OID = "2.5.29.17";
 
 /** Parses and verifies a PEM CSR. InvalidRequestError (field `csr`) for anything unusable. */
 export async function verifySigningRequest(
@@ -48,7 +50,8 @@ export async function verifySigningRequest(
     true,
     ["verify"],
   );
-  const san = request.getExtension(SubjectAlternativeNameExtension.NAME) as SubjectAlternativeNameExtension | null;
+  const sanExtension = request.getExtension(SUBJECT_ALT_NAME_OID);
+  const san = sanExtension ? new SubjectAlternativeNameExtension(sanExtension.rawData) : undefined;
   const subjectAltNames = (san?.names.items ?? []).flatMap((name): SubjectAltName[] => {
     if (name.type === "dns" || name.type === "ip" || name.type === "url")
       return [{ type: name.type, value: name.value }];

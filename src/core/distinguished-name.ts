@@ -4,7 +4,7 @@
  */
 
 import { InvalidRequestError } from "./errors.js";
-import { Name } from "./x509.js";
+import { type JsonNameParams, Name } from "./x509.js";
 
 /** Upper bounds from RFC 5280 Appendix A (ub-common-name etc.). */
 export const SUBJECT_LIMITS = { commonName: 64, organization: 64, state: 128 } as const;
@@ -42,10 +42,12 @@ export function toX509Name(subject: SubjectFields): Name {
       "organization",
     );
   }
-  const rdns: Record<string, string[]>[] = [];
-  if (country) rdns.push({ C: [country] });
-  if (state) rdns.push({ ST: [state] });
-  if (organization) rdns.push({ O: [organization] });
-  rdns.push({ CN: [commonName] });
+  // Values go in as typed strings, never as DN text: the library would read `#…` as hex DER and
+  // strip `\`, `"` and `<>` escapes from plain strings.
+  const rdns: JsonNameParams = [];
+  if (country) rdns.push({ C: [{ printableString: country }] });
+  if (state) rdns.push({ ST: [{ utf8String: state }] });
+  if (organization) rdns.push({ O: [{ utf8String: organization }] });
+  rdns.push({ CN: [{ utf8String: commonName }] });
   return new Name(rdns);
 }

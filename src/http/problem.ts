@@ -53,7 +53,11 @@ export function problemFor(error: unknown): Problem {
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message, error.field);
   if (error instanceof DependencyError) {
     logError("dependency failed", error);
-    return problem(503, "Service unavailable", `${error.message}. Nothing was changed; retry in a moment.`);
+    return problem(
+      503,
+      "Service unavailable",
+      `${error.message}. Nothing half-done is visible; retrying the same request is safe.`,
+    );
   }
   logError("unexpected error", error);
   return problem(500, "Internal server error", "the request failed unexpectedly; nothing was issued");

@@ -253,7 +253,10 @@ async function handle(
   }
   const body = await readBody(request);
   if (body === undefined) {
-    sendProblem(response, 413, "Content too large", `the request body must be at most ${MAX_REQUEST_BYTES} bytes`);
+    // The rest of the body is unread: close the connection so a keep-alive client does not reuse it.
+    sendProblem(response, 413, "Content too large", `the request body must be at most ${MAX_REQUEST_BYTES} bytes`, {
+      Connection: "close",
+    });
     return;
   }
   const pathParameters = Object.fromEntries(

@@ -48,7 +48,7 @@ export async function listCertificates(
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, "limit");
   }
-  let startAfter = request.nextToken === undefined ? undefined : decodeToken(request.nextToken);
+  let startAfter = request.nextToken === undefined ? undefined : decodeToken(request.nextToken, request.kind);
   const revokedByIssuer = new Map<string, Promise<Set<string>>>();
   const isRevoked = async (entry: InventoryEntry): Promise<boolean> => {
     const issuer = revocationIssuer(entry.kind, entry.issuer);
@@ -91,14 +91,18 @@ function encodeToken(key: string): string {
   return Buffer.from(JSON.stringify({ after: key }), "utf8").toString("base64url");
 }
 
-function decodeToken(token: string): string {
+/** The cursor inside a token; only a cursor into this kind's inventory is accepted. */
+function decodeToken(token: string, kind: string): string {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { after?: unknown };
     if (typeof parsed.after === "string" && /^inventory\/[a-z]+\/[A-Za-z0-9_.~-]+$/.test(parsed.after)) {
+      if (!parsed.after.startsWith(`inventory/${kind}/`)) {
+        throw new InvalidRequestError(`next_token belongs to another listing than ${kind} certificates`, "next_token");
+      }
       return parsed.after;
     }
-  } catch {
-    // fall through
+  } catch (error) {
+    if (error instanceof InvalidRequestError) throw error;
   }
   throw new InvalidRequestError("next_token is not a token this API returned", "next_token");
 }
