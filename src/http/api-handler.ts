@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
 import type { ObjectStore } from "../core/ports.js";
 import { idempotent } from "./idempotency.js";
+import { withLogContext } from "./log.js";
 import { errorResponse, HttpError } from "./problem.js";
 
 /** Largest request body accepted (bytes). API Gateway itself allows 10 MB; no request of ours needs more than this. */
@@ -25,13 +26,15 @@ export function apiHandler(
   options: ApiHandlerOptions = {},
 ): ApiHandler {
   const { idempotencyStore } = options;
-  return async (event) => {
-    try {
-      return idempotencyStore ? await idempotent(event, idempotencyStore(), guarded(route)) : await route(event);
-    } catch (error) {
-      return errorResponse(error);
-    }
-  };
+  return (event) =>
+    // Every log line of this invocation carries the API Gateway request id.
+    withLogContext({ requestId: event.requestContext?.requestId }, async () => {
+      try {
+        return idempotencyStore ? await idempotent(event, idempotencyStore(), guarded(route)) : await route(event);
+      } catch (error) {
+        return errorResponse(error);
+      }
+    });
 }
 
 /** Errors of the route become responses inside the idempotency scope, so a stored 4xx replays like a 201. */
