@@ -146,7 +146,7 @@ export class CertificateRepository {
     const existing = await this.findAuthority(kind, name);
     if (existing) {
       // A creation that failed after its commit point left the CA unlisted: list it now.
-      await this.addToInventory(existing);
+      await this.ensureInInventory(existing);
       throw authorityExists(kind, name);
     }
   }
@@ -167,7 +167,10 @@ export class CertificateRepository {
     );
     if (!created) {
       await Promise.allSettled(written.map((key) => this.store.delete(key)));
-      await this.assertAuthorityNameFree(kind, record.subject_id);
+      // Best effort: the winner lists itself; this only repairs a winner that failed before doing so.
+      await this.findAuthority(kind, record.subject_id)
+        .then((winner) => winner && this.ensureInInventory(winner))
+        .catch(() => undefined);
       throw authorityExists(kind, record.subject_id);
     }
     await this.addToInventory(record);
@@ -190,6 +193,13 @@ export class CertificateRepository {
   /** Adds a committed certificate to the inventory (idempotent). */
   async addToInventory(record: CertificateRecord): Promise<void> {
     await this.store.putIfAbsent(inventoryKey(record), "", "application/octet-stream");
+  }
+
+  /** Adds the entry only when it is missing (a read, and a write only to repair). */
+  private async ensureInInventory(record: CertificateRecord): Promise<void> {
+    const key = inventoryKey(record);
+    const listing = await this.store.list(key, { limit: 1 });
+    if (listing.keys[0] !== key) await this.store.putIfAbsent(key, "", "application/octet-stream");
   }
 
   /** One page of the inventory of `kind`, in key order, after the key `startAfter`. */
