@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { analyzeMetafile, type BuildOptions, build } from "esbuild";
 import { parseDocument } from "yaml";
 import { bundlePath, readFunctions } from "../src/local/sam-template.js";
+import { buildPortal } from "../src/portal/build-portal.js";
 
 /** ESM bundles of CommonJS dependencies need `require`; Lambda's own recipe. */
 const requireBanner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -98,5 +99,6 @@ await Promise.all([
     outfile: "dist/cli/iot-certs.mjs",
     banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
   }),
+  buildPortal("dist/portal"),
 ]);
-console.log(`built ${functions.length} functions and the local server into dist/`);
+console.log(`built ${functions.length} functions, the local server, the CLI and the portal into dist/`);

@@ -22,6 +22,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { describeConfiguration, readConfiguration } from "../composition-root.js";
 import { logError, logInfo, withLogContext } from "../http/log.js";
 import { bundlePath, readFunctions } from "./sam-template.js";
+import { serveStaticFile } from "./static-files.js";
 
 /** Bodies larger than this are refused before they reach a handler (which has its own, smaller limit). */
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -45,6 +46,8 @@ export interface LocalServerOptions {
 export interface LocalServerSecurity {
   /** When set, every request needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Directory of static files served at `/` (the portal), before the token check: they hold no secret. */
+  staticRoot?: string | undefined;
 }
 
 /** Default address: loopback only, so nothing off this machine can call the API. */
@@ -210,6 +213,7 @@ async function handle(
 ): Promise<void> {
   const url = new URL(request.url ?? "/", "http://localhost");
   const method = (request.method ?? "GET").toUpperCase();
+  if (security.staticRoot !== undefined && (await serveStaticFile(request, response, security.staticRoot))) return;
   // Before routing, so an unauthenticated caller learns nothing, not even which paths exist.
   if (security.token !== undefined && !bearerTokenMatches(request.headers.authorization, security.token)) {
     const presented = request.headers.authorization !== undefined;
@@ -370,7 +374,7 @@ async function main(): Promise<void> {
   });
   const { host, token } = security;
   const port = Number(process.env.PORT ?? 3000);
-  const server = createLocalServer(routes, { token });
+  const server = createLocalServer(routes, { token, staticRoot: join(projectRoot, "dist", "portal") });
   server.listen(port, host, () => {
     const address = server.address();
     const actualPort = typeof address === "object" && address ? address.port : port;

@@ -33,7 +33,8 @@ export async function startLocalApi(env: Record<string, string> = {}): Promise<L
     const timer = setTimeout(() => reject(new Error(`local API did not start:\n${output}`)), 20_000);
     const check = () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match?.[1]) {
+      // The route list follows the listening line; wait for its last route so callers see the whole banner.
+      if (match?.[1] && /GET\s+\/openapi\.json/.test(output)) {
         clearTimeout(timer);
         resolve(match[1]);
       }
