@@ -139,33 +139,46 @@ function caCommonName(body: { common_name?: string | undefined; fqdn?: string | 
   return body.common_name ?? body.fqdn;
 }
 
-/** `POST /certificates/root` */
-export const createRootBody = z.strictObject({ ...subjectFields, ...caFields }).transform(
-  (body): CreateRootRequest => ({
-    name: body.name,
-    commonName: caCommonName(body),
+/** The wire fields every request shares, in the core's words. */
+function subjectRequest<A extends string>(body: {
+  country?: string | undefined;
+  state?: string | undefined;
+  organization?: string | undefined;
+  validity_days?: number | undefined;
+  key_algorithm?: A | undefined;
+}) {
+  return {
     country: body.country,
     state: body.state,
     organization: body.organization,
     validityDays: body.validity_days,
     keyAlgorithm: body.key_algorithm,
-  }),
-);
+  };
+}
+
+/** The wire fields every CA-signed request shares, in the core's words. */
+function signedRequest<A extends string>(
+  body: Parameters<typeof subjectRequest<A>>[0] & {
+    issuer?: string | undefined;
+    validity_behavior?: (typeof VALIDITY_BEHAVIORS)[number] | undefined;
+  },
+) {
+  return { ...subjectRequest(body), issuer: body.issuer, validityBehavior: body.validity_behavior };
+}
+
+/** `POST /certificates/root` */
+export const createRootBody = z
+  .strictObject({ ...subjectFields, ...caFields })
+  .transform(
+    (body): CreateRootRequest => ({ name: body.name, commonName: caCommonName(body), ...subjectRequest(body) }),
+  );
 
 /** `POST /certificates/intermediate` */
-export const createIntermediateBody = z.strictObject({ ...signedFields, ...caFields }).transform(
-  (body): CreateIntermediateRequest => ({
-    name: body.name,
-    commonName: caCommonName(body),
-    issuer: body.issuer,
-    country: body.country,
-    state: body.state,
-    organization: body.organization,
-    validityDays: body.validity_days,
-    validityBehavior: body.validity_behavior,
-    keyAlgorithm: body.key_algorithm,
-  }),
-);
+export const createIntermediateBody = z
+  .strictObject({ ...signedFields, ...caFields })
+  .transform(
+    (body): CreateIntermediateRequest => ({ name: body.name, commonName: caCommonName(body), ...signedRequest(body) }),
+  );
 
 /** Largest CSR accepted (PEM characters); an RSA-4096 CSR is about 1.7 KB. */
 export const MAX_CSR_LENGTH = 16 * 1024;
@@ -235,13 +248,7 @@ export const issueServerBody = z
     csr: body.csr,
     fqdn: body.fqdn,
     subjectAltNames: body.subject_alt_names,
-    issuer: body.issuer,
-    country: body.country,
-    state: body.state,
-    organization: body.organization,
-    validityDays: body.validity_days,
-    validityBehavior: body.validity_behavior,
-    keyAlgorithm: body.key_algorithm,
+    ...signedRequest(body),
   }));
 
 /** `POST /certificates/device` */
@@ -257,13 +264,7 @@ export const issueDeviceBody = z
     csr: body.csr,
     deviceId: body.device_id,
     subjectAltNames: body.subject_alt_names,
-    issuer: body.issuer,
-    country: body.country,
-    state: body.state,
-    organization: body.organization,
-    validityDays: body.validity_days,
-    validityBehavior: body.validity_behavior,
-    keyAlgorithm: body.key_algorithm,
+    ...signedRequest(body),
   }));
 
 /** `POST /certificates/device/batch` */
@@ -293,13 +294,7 @@ export const issueDeviceBatchBody = z
     (body): IssueDeviceBatchRequest => ({
       count: body.count,
       devices: body.devices?.map((device) => ({ deviceId: device.device_id, csr: device.csr })),
-      issuer: body.issuer,
-      country: body.country,
-      state: body.state,
-      organization: body.organization,
-      validityDays: body.validity_days,
-      validityBehavior: body.validity_behavior,
-      keyAlgorithm: body.key_algorithm,
+      ...signedRequest(body),
     }),
   );
 

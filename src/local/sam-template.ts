@@ -23,8 +23,18 @@ export interface ApiRoute {
   path: string;
 }
 
-/** CloudFormation short-form intrinsics (`!Ref`, `!Sub`, …) parsed as plain data so the YAML loads. */
-const CLOUDFORMATION_TAGS: Tags = [
+/** A YAML collection node as plain data (scalars pass through). */
+function plain(value: unknown): unknown {
+  return value && typeof value === "object" && "toJSON" in value && typeof value.toJSON === "function"
+    ? value.toJSON()
+    : value;
+}
+
+/**
+ * CloudFormation short-form intrinsics (`!Ref`, `!Sub`, …) parsed as plain
+ * data (`{ "Fn::Sub": … }`), so the YAML loads and tests can inspect it.
+ */
+export const CLOUDFORMATION_TAGS: Tags = [
   "Ref",
   "Sub",
   "GetAtt",
@@ -46,7 +56,7 @@ const CLOUDFORMATION_TAGS: Tags = [
   (["scalar", "seq", "map"] as const).map((nodeClass) => ({
     tag: `!${name}`,
     collection: nodeClass === "scalar" ? undefined : nodeClass,
-    resolve: (value: unknown) => ({ [name === "Ref" || name === "Condition" ? name : `Fn::${name}`]: value }),
+    resolve: (value: unknown) => ({ [name === "Ref" || name === "Condition" ? name : `Fn::${name}`]: plain(value) }),
   })),
 ) as Tags;
 

@@ -6,41 +6,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { parse, type Tags } from "yaml";
-
-function plain(value: unknown): unknown {
-  return value && typeof value === "object" && "toJSON" in value && typeof value.toJSON === "function"
-    ? value.toJSON()
-    : value;
-}
-
-/** The tags of src/local/sam-template.ts (which does not export its list), with collections made plain data. */
-const CLOUDFORMATION_TAGS: Tags = [
-  "Ref",
-  "Sub",
-  "GetAtt",
-  "ImportValue",
-  "Join",
-  "Select",
-  "Split",
-  "If",
-  "Equals",
-  "Not",
-  "And",
-  "Or",
-  "Condition",
-  "FindInMap",
-  "Base64",
-  "Cidr",
-  "GetAZs",
-].flatMap((name) =>
-  (["scalar", "seq", "map"] as const).map((nodeClass) => ({
-    tag: `!${name}`,
-    collection: nodeClass === "scalar" ? undefined : nodeClass,
-    // Collections arrive as YAML nodes: convert them, or `{ "Fn::Sub": YAMLSeq }` would reach the tests.
-    resolve: (value: unknown) => ({ [name === "Ref" || name === "Condition" ? name : `Fn::${name}`]: plain(value) }),
-  })),
-) as Tags;
+import { parse } from "yaml";
+import { CLOUDFORMATION_TAGS } from "../../../src/local/sam-template.js";
 
 export interface TemplateResource {
   Type: string;
