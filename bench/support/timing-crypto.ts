@@ -1,47 +1,42 @@
 /**
- * A WebCrypto that delegates to Node's and adds up the time spent in
- * `subtle.generateKey`. Passed as the issuance context's `crypto`, it splits
- * an issuance into key generation and everything else, which separates the
- * service's own overhead from the (very noisy) RSA key generation.
+ * Adds up the time spent in WebCrypto's `subtle.generateKey`, by wrapping
+ * that one method of Node's own `crypto.subtle` for as long as a section
+ * runs. It splits an issuance into key generation and everything else, which
+ * separates the service's own overhead from the (very noisy) RSA key
+ * generation. The core keeps using `globalThis.crypto` itself, so it takes
+ * the same paths as in production.
  */
 import { performance } from "node:perf_hooks";
 
-export interface TimingCrypto {
-  crypto: Crypto;
+export interface KeyGenerationTimer {
   /** Milliseconds spent in generateKey since the last take(). */
   take(): number;
+  /** Puts the original generateKey back. */
+  restore(): void;
 }
 
-export function timingCrypto(base: Crypto = globalThis.crypto): TimingCrypto {
+export function timeKeyGeneration(subtle: SubtleCrypto = globalThis.crypto.subtle): KeyGenerationTimer {
   let spent = 0;
-  const subtle = new Proxy(base.subtle, {
-    get(target, property) {
-      if (property === "generateKey") {
-        return async (...args: Parameters<SubtleCrypto["generateKey"]>) => {
-          const started = performance.now();
-          try {
-            return await target.generateKey(...args);
-          } finally {
-            spent += performance.now() - started;
-          }
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  const crypto = {
-    subtle,
-    getRandomValues: <T extends ArrayBufferView | null>(array: T) =>
-      base.getRandomValues(array as ArrayBufferView) as T,
-    randomUUID: () => base.randomUUID(),
-  } as Crypto;
+  const original = subtle.generateKey;
+  const timed = async function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto["generateKey"]>) {
+    const started = performance.now();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      spent += performance.now() - started;
+    }
+  };
+  Object.defineProperty(subtle, "generateKey", { value: timed, configurable: true, writable: true });
   return {
-    crypto,
     take() {
       const value = spent;
       spent = 0;
       return value;
+    },
+    restore() {
+      delete (subtle as { generateKey?: unknown }).generateKey;
+      if (subtle.generateKey !== original)
+        Object.defineProperty(subtle, "generateKey", { value: original, configurable: true, writable: true });
     },
   };
 }

@@ -30,9 +30,9 @@
  * byte, to what X509CertificateGenerator makes from the same inputs, and
  * checks it with `openssl x509 -text` and `openssl verify -x509_strict`.
  * Signing stays asynchronous WebCrypto (libuv's thread pool), so issuing in
- * parallel uses every core.
+ * parallel uses every core; only EC P-256 signs in place (see signTbs).
  */
-import { createHash } from "node:crypto";
+import { createHash, KeyObject, sign } from "node:crypto";
 import { type CertificateKind, profileExtensions, type SubjectAltName } from "./certificate-profiles.js";
 import { type SubjectFields, toX509Name } from "./distinguished-name.js";
 import {
@@ -102,9 +102,7 @@ export async function buildCertificate(
     spki,
     tlv(0xa3, sequence(...extensions.map((extension) => extensionDer(extension, params, spki)))),
   );
-  const signingParams = webCryptoParams(signingKeyAlgorithm);
-  const signature = new Uint8Array(await crypto.subtle.sign(signingParams, signingKey, tbs));
-  const signatureValue = signingParams.name === "ECDSA" ? ecdsaSigValue(signature) : signature;
+  const signatureValue = await signTbs(tbs, signingKey, signingKeyAlgorithm, crypto);
   const der = sequence(tbs, signatureAlgorithm, tlv(0x03, concat([ZERO], [signatureValue])));
   return new BuiltCertificate(der, { serial, notBefore, notAfter });
 }
@@ -361,6 +359,47 @@ function signatureAlgorithmIdentifier(algorithm: KeyAlgorithm): Uint8Array {
     case "Ed25519":
       return ED25519;
   }
+}
+
+/**
+ * The signature over the TBSCertificate, as X.509 carries it. WebCrypto on
+ * libuv's thread pool, except EC P-256 with Node's own WebCrypto: its
+ * signature costs ~40 µs, less than handing the job to another thread and
+ * back, so it is made here, synchronously, by the same OpenSSL call.
+ */
+async function signTbs(
+  tbs: Uint8Array<ArrayBuffer>,
+  key: CryptoKey,
+  algorithm: KeyAlgorithm,
+  crypto: Crypto,
+): Promise<Uint8Array> {
+  const keyObject = algorithm === "EC-P256" && crypto === globalThis.crypto ? signingKeyObject(key) : undefined;
+  if (keyObject) return sign("sha256", tbs, { key: keyObject, dsaEncoding: "der" });
+  const params = webCryptoParams(algorithm);
+  const signature = new Uint8Array(await crypto.subtle.sign(params, key, tbs));
+  return params.name === "ECDSA" ? ecdsaSigValue(signature) : signature;
+}
+
+const signingKeyObjects = new WeakMap<CryptoKey, KeyObject | null>();
+
+/** Node's key object behind a private ECDSA P-256 signing CryptoKey (null for anything else: WebCrypto then decides). */
+function signingKeyObject(key: CryptoKey): KeyObject | undefined {
+  let keyObject = signingKeyObjects.get(key);
+  if (keyObject === undefined) {
+    const algorithm = key.algorithm as EcKeyAlgorithm;
+    const usable =
+      key.type === "private" &&
+      key.usages.includes("sign") &&
+      algorithm.name === "ECDSA" &&
+      algorithm.namedCurve === "P-256";
+    try {
+      keyObject = usable ? KeyObject.from(key) : null;
+    } catch {
+      keyObject = null; // not one of Node's CryptoKeys
+    }
+    signingKeyObjects.set(key, keyObject);
+  }
+  return keyObject ?? undefined;
 }
 
 /** WebCrypto's ECDSA signature (r ‖ s) as the DER ECDSA-Sig-Value X.509 carries (RFC 5758 §3.2). */
