@@ -14,7 +14,7 @@ import type { RunContext, SectionResult } from "../support/report.js";
 export const BATCH_SIZE = 1000;
 
 export async function runBatch(context: RunContext): Promise<SectionResult> {
-  const total = context.quick ? 3000 : 10_000;
+  const total = context.quick ? 2000 : 10_000;
   const repetitions = context.quick ? 1 : 3;
   const runs: {
     totalMs: number;

@@ -96,11 +96,11 @@ export async function runHandler(context: RunContext): Promise<SectionResult> {
         handler: handlers.server,
       },
     ];
-    const rounds = context.quick ? 30 : 200;
+    const rounds = context.quick ? 20 : 150;
     context.progress(`handler: ${operations.length} operations × ${rounds} rounds × (core, handler, HTTP)`);
     const samples = new Map<string, number[]>();
     const record = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
-    for (let round = -5; round < rounds; round++) {
+    for (let round = context.quick ? -2 : -5; round < rounds; round++) {
       for (const operation of operations) {
         const core = await timeIt(operation.core);
         const handler = await timeIt(async () =>

@@ -18,8 +18,8 @@ import { settle, throughput } from "../support/timing.js";
 export const CONCURRENCY = [1, 2, 4] as const;
 
 export async function runThroughput(context: RunContext): Promise<SectionResult> {
-  const repetitions = context.quick ? 3 : 5;
-  const durationMs = context.quick ? 600 : 2500;
+  const repetitions = context.quick ? 2 : 5;
+  const durationMs = context.quick ? 400 : 2500;
   const maxOperations = 100_000;
 
   const template = new BenchMemoryStore();
@@ -47,7 +47,7 @@ export async function runThroughput(context: RunContext): Promise<SectionResult>
       for (let repetition = 0; repetition < repetitions; repetition++) {
         const repository = new CertificateRepository(template.clone());
         const issue = () => issueDeviceCertificate(kind.request, repository);
-        for (let i = 0; i < 20; i++) await issue(); // warm-up: loads the issuer, compiles
+        for (let i = 0; i < (context.quick ? 10 : 50); i++) await issue(); // warm-up: loads the issuer, compiles
         await settle();
         const result = await throughput(issue, { concurrency, durationMs, maxOperations });
         record(`core/${kind.name}/${concurrency}`, result.perSecond);
@@ -80,7 +80,7 @@ export async function runThroughput(context: RunContext): Promise<SectionResult>
         context.progress(`throughput: HTTP, ${kind.name}, concurrency ${concurrency}`);
         const issue = async () =>
           expectStatus(await server.post("/certificates/device", bodies[kind.name]), 201, "device");
-        for (let i = 0; i < 20; i++) await issue();
+        for (let i = 0; i < (context.quick ? 10 : 50); i++) await issue();
         for (let repetition = 0; repetition < repetitions; repetition++) {
           await settle();
           const result = await throughput(issue, { concurrency, durationMs, maxOperations });
