@@ -53,6 +53,18 @@ function targets(sections: Map<string, SectionResult>): TargetCheck[] {
       ),
     );
   }
+  const overhead = issuance?.["server-overhead/RSA-2048"];
+  if (overhead?.adjustedRatioToFloor !== undefined) {
+    checks.push(
+      checkTarget(
+        "  same, as (floor + median time outside key generation) / floor",
+        overhead.adjustedRatioToFloor,
+        "max",
+        1.1,
+        "× floor",
+      ),
+    );
+  }
   const throughput = sections.get("throughput")?.figures as Record<string, { perSecond: number }> | undefined;
   if (throughput) {
     for (const [way, limit] of [
