@@ -5,7 +5,7 @@
  * operations, the template's API events and the local server's routes are
  * the same set.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_BODY_BYTES } from "./api-handler.js";
 import {
   createIntermediateBody,

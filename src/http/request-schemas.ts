@@ -6,7 +6,7 @@
  * Field names are the seed's snake_case ones (`fqdn`, `country`, `state`,
  * `organization`, `validity_days`), so its curl scripts keep working.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
 import { REVOCATION_REASONS } from "../core/certificate-revocation-list.js";
 import { SUBJECT_LIMITS } from "../core/distinguished-name.js";

@@ -5,7 +5,7 @@
  * CA names are unique per kind (a root and an intermediate may both be
  * `default`), so the kind is part of the path.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { certificateRepository } from "../../composition-root.js";
 import { currentCertificateRevocationList } from "../../core/revocation/publish-certificate-revocation-list.js";
 import { apiHandler, headerValue, parsePathParameter, parseQuery } from "../api-handler.js";
