@@ -1,6 +1,5 @@
 import type { SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
-import { verifySigningRequest } from "../certificate-signing-request.js";
 import { DEVICE_ID_PATTERN } from "../names.js";
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "./issued-certificate.js";
 import { subjectKeyFromSigningRequest } from "./leaf-subject-key.js";
@@ -26,9 +25,19 @@ export async function issueDeviceCertificate(
   context: IssuanceContext = {},
 ): Promise<IssuedCertificate> {
   const crypto = context.crypto ?? globalThis.crypto;
-  const deviceId = request.deviceId ?? (await deviceIdFromSigningRequest(request.csr, crypto)) ?? crypto.randomUUID();
   const subjectAltNames = request.subjectAltNames ?? [];
-  const subjectKey = await subjectKeyFromSigningRequest(request, { commonName: deviceId, subjectAltNames }, crypto);
+  // Default id: the CSR's CN when it is a valid device id, otherwise a random UUID (then a CSR CN is refused).
+  let deviceId = request.deviceId ?? crypto.randomUUID();
+  const subjectKey = await subjectKeyFromSigningRequest(
+    request,
+    ({ commonName }) => {
+      if (request.deviceId === undefined && commonName !== undefined && DEVICE_ID_PATTERN.test(commonName)) {
+        deviceId = commonName;
+      }
+      return { commonName: deviceId, subjectAltNames };
+    },
+    crypto,
+  );
   const signed = await signWithAuthority(
     {
       kind: "device",
@@ -57,10 +66,4 @@ export async function issueDeviceCertificate(
   });
   await repository.commitLeaf(record);
   return { record, privateKeyPem };
-}
-
-async function deviceIdFromSigningRequest(csr: string | undefined, crypto: Crypto): Promise<string | undefined> {
-  if (csr === undefined) return undefined;
-  const commonName = (await verifySigningRequest(csr, crypto)).commonName;
-  return commonName !== undefined && DEVICE_ID_PATTERN.test(commonName) ? commonName : undefined;
 }

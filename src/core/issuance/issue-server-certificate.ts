@@ -47,7 +47,7 @@ export async function issueServerCertificate(
   const subjectAltNames: SubjectAltName[] = [{ type: "dns", value: request.fqdn }, ...extraNames];
   const subjectKey = await subjectKeyFromSigningRequest(
     request,
-    { commonName: request.fqdn, subjectAltNames },
+    () => ({ commonName: request.fqdn, subjectAltNames }),
     context.crypto,
   );
   const signed = await signWithAuthority(
