@@ -386,7 +386,12 @@ async function main(): Promise<void> {
     for (const route of routes) console.log(`  ${route.method.padEnd(5)} ${route.resource}`);
     for (const warning of security.warnings) console.error(`warning: ${warning}`);
   });
-  const stop = () => server.close(() => process.exit(0));
+  // Finish the requests in flight, drop idle keep-alive connections (a browser holds some), and do not wait longer than 5 s.
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

@@ -69,7 +69,12 @@ export async function startLocalApi(env: Record<string, string> = {}): Promise<L
     async stop() {
       if (child.exitCode === null) {
         await new Promise<void>((resolve) => {
-          child.once("exit", () => resolve());
+          // SIGTERM lets the server finish in-flight requests; it exits within 5 s. SIGKILL if it did not.
+          const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          child.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
           child.kill("SIGTERM");
         });
       }

@@ -44,7 +44,11 @@ export async function launchChromium(): Promise<Browser> {
     return {
       context,
       async close() {
-        await context.close().catch(() => undefined);
+        // A loaded machine can make Chromium slow to close: wait at most 20 s, then leave it to the process exit.
+        await Promise.race([
+          context.close().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 20_000).unref()),
+        ]);
         userData.remove();
       },
     };
