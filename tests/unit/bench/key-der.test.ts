@@ -58,7 +58,7 @@ describe("key DER from JWK = OpenSSL's", () => {
     "%s: a private scalar with leading zero octets (curve %s, %i octets, %i zero) is written as OpenSSL writes it",
     async (algorithm, curve, size, zeros) => {
       const d = Buffer.concat([Buffer.alloc(zeros), randomBytes(size - zeros)]);
-      d[zeros] |= 1; // a non-zero octet right after the zeros
+      d.writeUInt8(d.readUInt8(zeros) | 1, zeros); // a non-zero octet right after the zeros
       const ecdh = createECDH(curve);
       ecdh.setPrivateKey(d);
       const point = ecdh.getPublicKey(); // 04 || x || y
