@@ -15,6 +15,9 @@
  *   S3 and ACM (default `.local-store`).
  * - `PUBLIC_BASE_URL`: optional public URL of the API; certificates then carry
  *   a CRL Distribution Point under it.
+ * - `KEY_POOL_SIZE`: RSA leaf keys kept ready per RSA size (0 to 64, default 0:
+ *   off). The local server sets 4; a Lambda function leaves it off, since it is
+ *   frozen between invocations and could not refill a pool (core/key-pool.ts).
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
@@ -22,6 +25,7 @@ import { LocalCertificateImporter } from "./adapters/local-certificate-importer.
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
+import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import type { CertificateImporter, ObjectStore } from "./core/ports.js";
 
 export type Configuration =
@@ -117,11 +121,41 @@ function lazyAcmCertificateImporter(): CertificateImporter {
 /** Settings of issuance that come from the environment. */
 export function issuanceContext(env: NodeJS.ProcessEnv = process.env): IssuanceContext {
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
-  return publicBaseUrl ? { publicBaseUrl } : {};
+  const keyPairs = keyPool(env);
+  return { ...(publicBaseUrl ? { publicBaseUrl } : {}), ...(keyPairs ? { keyPairs } : {}) };
+}
+
+/** Reads `KEY_POOL_SIZE`: 0 (off) when unset; an Error naming the variable when it is not 0 to 64. */
+export function keyPoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.KEY_POOL_SIZE?.trim() || "0";
+  const size = /^\d{1,2}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(size >= 0 && size <= MAX_KEY_POOL_SIZE)) {
+    throw new Error(`KEY_POOL_SIZE must be a whole number from 0 (off) to ${MAX_KEY_POOL_SIZE}; got '${value}'`);
+  }
+  return size;
+}
+
+/**
+ * Where the process's key pool lives: the local server loads every function's
+ * bundle into one process, each with its own copy of this module, and they
+ * must share one pool rather than each keep its own.
+ */
+const KEY_POOL = Symbol.for("iot-certificate-self-service.key-pool");
+
+/** The process's key pool, started (RSA-2048 made ahead) at its first use; undefined when KEY_POOL_SIZE is 0. */
+function keyPool(env: NodeJS.ProcessEnv): KeyPool | undefined {
+  const size = keyPoolSize(env);
+  if (size === 0) return undefined;
+  const registry = globalThis as { [KEY_POOL]?: KeyPool };
+  registry[KEY_POOL] ??= new KeyPool({ size, preload: ["RSA-2048"] }).start();
+  return registry[KEY_POOL];
 }
 
 /** Forgets every created service, so tests can change the environment between cases. */
 export function resetServicesForTesting(): void {
+  const registry = globalThis as { [KEY_POOL]?: KeyPool };
+  registry[KEY_POOL]?.stop();
+  delete registry[KEY_POOL];
   configuration = undefined;
   objectStore = undefined;
   repository = undefined;

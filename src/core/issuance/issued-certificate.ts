@@ -1,5 +1,6 @@
 import type { CertificateRecord } from "../certificate-repository.js";
 import type { KeyAlgorithm } from "../key-algorithms.js";
+import type { KeyPairSource } from "../key-pool.js";
 import type { ValidityBehavior } from "../validity.js";
 
 /** What an issuing use case returns: the stored record and, for leaves whose key the service made, that key. */
@@ -15,6 +16,11 @@ export interface IssuanceContext {
   clock?: (() => Date) | undefined;
   /** WebCrypto implementation; Node's by default. */
   crypto?: Crypto | undefined;
+  /**
+   * Where leaf key pairs come from (a KeyPool in the long-running local
+   * server); generated on demand with `crypto` when absent. CA keys never come from it.
+   */
+  keyPairs?: KeyPairSource | undefined;
   /**
    * Public base URL of the API (e.g. `https://pki.dev.example.com`). When set,
    * certificates carry a CRL Distribution Point `<base>/crl/<kind>/<issuer>`.

@@ -53,7 +53,12 @@ export async function signWithAuthority(
     issuer: { name: issuerName, notBefore: issuer.certificate.notBefore, notAfter: issuer.certificate.notAfter },
   });
 
-  const keys = params.subjectKey ? undefined : await generateKeyPair(keyAlgorithm, crypto);
+  // A leaf's key may come ready-made from a pool (the local server's, see key-pool.ts); a CA's key never does.
+  const keys = params.subjectKey
+    ? undefined
+    : params.kind !== "intermediate" && context.keyPairs
+      ? await context.keyPairs.take(keyAlgorithm)
+      : await generateKeyPair(keyAlgorithm, crypto);
   const subjectPublicKey = params.subjectKey?.publicKey ?? (keys as CryptoKeyPair).publicKey;
   const certificate = await buildCertificate(
     {
