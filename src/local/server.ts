@@ -12,11 +12,17 @@
  *   is not a loopback address: the server refuses to start without it, since
  *   anyone who reaches the port could otherwise create CAs and get keys.
  * - `LOG_LEVEL`: DEBUG, INFO (default: one access-log line per request), WARN, ERROR.
+ *
+ * Standard output is written in batches, at most every 50 ms (see
+ * `batchStandardOutput`); standard error (warnings, errors) is not delayed.
  */
+import { Console } from "node:console";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { writeSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { describeConfiguration, readConfiguration } from "../composition-root.js";
@@ -360,7 +366,51 @@ function sendProblem(
   response.end(JSON.stringify({ type, title, status, detail }));
 }
 
+/** How long a line written to standard output may wait to be written with the lines after it. */
+const STANDARD_OUTPUT_DELAY_MS = 50;
+
+/**
+ * Makes `console.log` (the access log: one line per request) write to
+ * standard output at most once every STANDARD_OUTPUT_DELAY_MS, in order. On
+ * Linux a write to a pipe is synchronous, one system call per line that also
+ * wakes the reader: ~10% of the server's CPU per request under load. Lines
+ * still pending are written when the process exits; `console.error` and
+ * `console.warn` are written at once.
+ */
+export function batchStandardOutput(): void {
+  const pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending.length = 0;
+    process.stdout.write(text);
+  };
+  const stdout = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, callback) {
+      pending.push(String(chunk));
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(flush, STANDARD_OUTPUT_DELAY_MS).unref();
+      }
+      callback();
+    },
+  });
+  globalThis.console = new Console({ stdout, stderr: process.stderr });
+  process.once("exit", () => {
+    if (pending.length === 0) return;
+    try {
+      writeSync(1, pending.join(""));
+    } catch {
+      // standard output is gone: nothing more can be done
+    }
+  });
+}
+
 async function main(): Promise<void> {
+  batchStandardOutput();
   const security = resolveListenSecurity(process.env);
   if (!security.ok) {
     console.error(security.reason);
