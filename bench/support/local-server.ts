@@ -21,7 +21,8 @@ export interface BenchServer {
 export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const storeDirectory = mkdtempSync(join(tmpdir(), "iot-certs-bench-"));
   const child: ChildProcess = spawn(process.execPath, ["dist/local/server.mjs"], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOCAL_STORE_DIR: storeDirectory, ...env },
+    // No key pool unless a section asks for one (keypool): its background RSA key generation would load the CPUs.
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOCAL_STORE_DIR: storeDirectory, KEY_POOL_SIZE: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

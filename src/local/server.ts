@@ -12,6 +12,7 @@
  *   is not a loopback address: the server refuses to start without it, since
  *   anyone who reaches the port could otherwise create CAs and get keys.
  * - `LOG_LEVEL`: DEBUG, INFO (default: one access-log line per request), WARN, ERROR.
+ * - `KEY_POOL_SIZE`: RSA leaf keys kept ready per RSA size (default 4, 0 = off).
  *
  * Standard output is written in batches, at most every 50 ms (see
  * `batchStandardOutput`); standard error (warnings, errors) is not delayed.
@@ -25,10 +26,13 @@ import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { describeConfiguration, readConfiguration } from "../composition-root.js";
+import { describeConfiguration, keyPoolSize, readConfiguration } from "../composition-root.js";
 import { logError, logInfo, withLogContext } from "../http/log.js";
 import { bundlePath, readFunctions } from "./sam-template.js";
 import { serveStaticFile } from "./static-files.js";
+
+/** RSA leaf keys the local server keeps ready per RSA size when KEY_POOL_SIZE is not set. */
+const DEFAULT_LOCAL_KEY_POOL_SIZE = 4;
 
 /** Bodies larger than this are refused before they reach a handler (which has its own, smaller limit). */
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -417,6 +421,16 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // Long-running, so RSA leaf keys are made ahead unless KEY_POOL_SIZE says otherwise (core/key-pool.ts).
+  process.env.KEY_POOL_SIZE ??= String(DEFAULT_LOCAL_KEY_POOL_SIZE);
+  let poolSize: number;
+  try {
+    poolSize = keyPoolSize(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+    return;
+  }
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const routes = await loadRoutes({
     templatePath: join(projectRoot, "template.yaml"),
@@ -430,8 +444,9 @@ async function main(): Promise<void> {
     const actualPort = typeof address === "object" && address ? address.port : port;
     const urlHost = isIP(host) === 6 ? `[${host}]` : host;
     const auth = token === undefined ? "no authentication (loopback only)" : "bearer token required";
+    const pool = poolSize === 0 ? "no key pool" : `${poolSize} RSA leaf keys kept ready per size`;
     console.log(
-      `IoT certificates API listening on http://${urlHost}:${actualPort} using ${describeConfiguration(readConfiguration())}; ${auth}`,
+      `IoT certificates API listening on http://${urlHost}:${actualPort} using ${describeConfiguration(readConfiguration())}; ${auth}; ${pool}`,
     );
     for (const route of routes) console.log(`  ${route.method.padEnd(5)} ${route.resource}`);
     for (const warning of security.warnings) console.error(`warning: ${warning}`);
