@@ -4,7 +4,16 @@
  * against a fresh local server; total time, and the server's peak resident
  * memory (VmHWM) after the first call and after the last, which shows
  * whether memory grows with N.
+ *
+ * Each run's store is removed when the benchmark process exits, not when the
+ * run ends: on a file system that does not reuse freshly freed inodes (ext4
+ * without a journal, as on the machine in BENCHMARKS.md), creating files in
+ * the ~30 s after deleting a run's ~70,000 files costs several times more,
+ * so runs 2 and 3 measured the clean-up of the run before them.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Cell, formatBytes, formatDuration, formatRate, median, round } from "../stats.js";
 import { expectStatus, startBenchServer } from "../support/local-server.js";
@@ -28,7 +37,9 @@ export async function runBatch(context: RunContext): Promise<SectionResult> {
     context.progress(
       `batch: ${total} EC-P256 device certificates in calls of ${BATCH_SIZE} (run ${repetition + 1} of ${repetitions})`,
     );
-    const server = await startBenchServer();
+    const store = mkdtempSync(join(tmpdir(), "iot-certs-bench-batch-"));
+    process.once("exit", () => rmSync(store, { recursive: true, force: true }));
+    const server = await startBenchServer({ LOCAL_STORE_DIR: store });
     try {
       expectStatus(
         await server.post("/certificates/root", { organization: "Bench", key_algorithm: "EC-P256" }),
@@ -110,7 +121,7 @@ export async function runBatch(context: RunContext): Promise<SectionResult> {
     rows,
     figures,
     notes: [
-      `Median of ${repetitions} run(s), each on a fresh server process and store. Peak RSS = /proc/<pid>/status VmHWM.`,
+      `Median of ${repetitions} run(s), each on a fresh server process and store (stores removed at exit). Peak RSS = /proc/<pid>/status VmHWM.`,
     ],
   };
 }
