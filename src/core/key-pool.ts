@@ -113,7 +113,7 @@ export class KeyPool implements KeyPairSource {
     return { hits: this.hits, misses: this.misses, ready };
   }
 
-  /** Makes keys one at a time until `size` are ready; a failed generation stops it until the next take. */
+  /** Makes keys one at a time until `size` are ready, in the background; one filler per algorithm. */
   private refill(algorithm: KeyAlgorithm): void {
     if (this.stopped || this.filling.has(algorithm)) return;
     let keys = this.ready.get(algorithm);
@@ -123,18 +123,14 @@ export class KeyPool implements KeyPairSource {
     }
     if (keys.length >= this.size) return;
     this.filling.add(algorithm);
-    const next = (): void => {
-      this.generate(algorithm).then(
-        (key) => {
-          const current = this.ready.get(algorithm);
-          if (this.stopped || !current) return this.filling.delete(algorithm);
-          current.push(key);
-          if (current.length < this.size) return next();
-          this.filling.delete(algorithm);
-        },
-        () => this.filling.delete(algorithm),
-      );
-    };
-    next();
+    void this.fill(algorithm, keys).finally(() => this.filling.delete(algorithm));
+  }
+
+  private async fill(algorithm: KeyAlgorithm, keys: CryptoKeyPair[]): Promise<void> {
+    try {
+      while (!this.stopped && keys.length < this.size) keys.push(await this.generate(algorithm));
+    } catch {
+      // A failed generation stops filling until the next take starts it again.
+    }
   }
 }
