@@ -18,6 +18,13 @@
  * - `KEY_POOL_SIZE`: RSA leaf keys kept ready per RSA size (0 to 64, default 0:
  *   off). The local server sets 4; a Lambda function leaves it off, since it is
  *   frozen between invocations and could not refill a pool (core/key-pool.ts).
+ *
+ * Test seam: `useServicesForTesting({ objectStore, importer })` makes
+ * `configuredObjectStore()` and `certificateImporter()` return the given port
+ * implementations (and `certificateRepository()` one on the given store) until
+ * `resetServicesForTesting()`, whatever the environment says. Handler tests use
+ * it to run a handler in the S3 configuration (`CERTIFICATE_BUCKET_NAME` set)
+ * on in-memory fakes of the ports; production code never calls it.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
@@ -149,6 +156,19 @@ function keyPool(env: NodeJS.ProcessEnv): KeyPool | undefined {
   const registry = globalThis as { [KEY_POOL]?: KeyPool };
   registry[KEY_POOL] ??= new KeyPool({ size, preload: ["RSA-2048"] }).start();
   return registry[KEY_POOL];
+}
+
+/**
+ * Test seam: from now until `resetServicesForTesting()`, `configuredObjectStore()`
+ * returns `services.objectStore`, `certificateRepository()` a repository on it,
+ * and `certificateImporter()` returns `services.importer`. A service not given
+ * is created from the environment at its next use, as usual (the local importer
+ * then stands on the given store). Services created before the call are dropped.
+ */
+export function useServicesForTesting(services: { objectStore?: ObjectStore; importer?: CertificateImporter }): void {
+  objectStore = services.objectStore;
+  repository = undefined;
+  importer = services.importer;
 }
 
 /** Forgets every created service, so tests can change the environment between cases. */
