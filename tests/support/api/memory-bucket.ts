@@ -1,22 +1,20 @@
 /**
- * One set of objects seen two ways: as an ObjectStore (to make real CA and
- * certificate material with the core) and as an S3 bucket behind an
- * aws-sdk-client-mock stub (to serve that material to the handlers), with
- * S3's rules: GetObject 404s a missing key, PutObject with `IfNoneMatch: "*"`
- * 412s an existing one, ListObjectsV2 lists in byte order up to MaxKeys.
+ * A bucket in memory, at the level of the `ObjectStore` port:
+ *
+ * - `InMemoryObjectStore`: the port's contract on a map of key to body, to make
+ *   real CA and certificate material with the core;
+ * - `RecordingObjectStore`: the same with S3's rules (`putIfAbsent` refuses an
+ *   existing key, `list` goes in byte order and returns at most 1,000 keys),
+ *   recording every call in order (into a timeline it may share with other
+ *   fakes, e.g. a recording importer), and failing chosen calls the way the S3
+ *   adapter fails on a 500 or a missing bucket: with a `DependencyError`.
+ *
+ * Handler tests inject it through `useServicesForTesting` (composition root).
+ * What goes over the wire (bucket, `If-None-Match: *`, status codes) is the S3
+ * adapter's business, asserted in tests/unit/adapters/aws and
+ * tests/integration/storage.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3ClientResolvedConfig,
-  S3ServiceException,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
-} from "@aws-sdk/client-s3";
-import type { AwsStub } from "aws-sdk-client-mock";
+import { DependencyError } from "../../../src/core/errors.js";
 import type { ObjectListing, ObjectStore } from "../../../src/core/ports.js";
 
 /** An ObjectStore in memory, with the contract of the S3 and file stores. */
@@ -49,56 +47,101 @@ export class InMemoryObjectStore implements ObjectStore {
   }
 }
 
-function s3Error(name: string, status: number, message: string): S3ServiceException {
-  return new S3ServiceException({
-    name,
-    $fault: status >= 500 ? "server" : "client",
-    $metadata: { httpStatusCode: status },
-    message,
-  });
+/** One call to the ObjectStore port, as recorded (for `list`, `key` is the prefix). */
+export type StoreCall =
+  | { operation: "putIfAbsent"; key: string; body: string; contentType: string }
+  | { operation: "get"; key: string }
+  | { operation: "delete"; key: string }
+  | { operation: "list"; key: string; startAfter: string | undefined; limit: number | undefined };
+
+/** The most keys S3 returns in one ListObjectsV2 page. */
+const S3_MAX_KEYS = 1000;
+
+export class RecordingObjectStore implements ObjectStore {
+  /** The objects (key to body); tests may change them directly to set up a case. */
+  readonly objects: Map<string, string>;
+  /**
+   * Decides, after a call was recorded and before it takes effect, whether it
+   * fails: a failing call has no effect and throws a `DependencyError`.
+   */
+  failWhen: ((call: StoreCall) => boolean) | undefined;
+  /**
+   * Runs after a call was recorded, before it takes effect (and before
+   * `failWhen`): lets a test play a concurrent writer, e.g. take the key a
+   * `putIfAbsent` is about to create.
+   */
+  beforeEffect: ((call: StoreCall) => void) | undefined;
+  private readonly inner: InMemoryObjectStore;
+
+  constructor(
+    /** Where every call is appended, in call order; pass a shared array to interleave with other fakes. */
+    readonly timeline: { operation: string }[] = [],
+    initial: Iterable<[string, string]> = [],
+    options: { failWhen?: (call: StoreCall) => boolean } = {},
+  ) {
+    this.inner = new InMemoryObjectStore(new Map(initial));
+    this.objects = this.inner.objects;
+    this.failWhen = options.failWhen;
+  }
+
+  async putIfAbsent(key: string, body: string, contentType: string): Promise<boolean> {
+    this.record({ operation: "putIfAbsent", key, body, contentType });
+    return this.inner.putIfAbsent(key, body);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    this.record({ operation: "get", key });
+    return this.inner.get(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.record({ operation: "delete", key });
+    return this.inner.delete(key);
+  }
+
+  async list(
+    prefix: string,
+    options: { startAfter?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<ObjectListing> {
+    const { startAfter, limit } = options;
+    this.record({ operation: "list", key: prefix, startAfter, limit });
+    return this.inner.list(prefix, { startAfter, limit: Math.min(limit ?? S3_MAX_KEYS, S3_MAX_KEYS) });
+  }
+
+  /** Every recorded call to this store, in order (leaving out other fakes' events in a shared timeline). */
+  calls(): StoreCall[] {
+    return this.timeline.filter(isStoreCall);
+  }
+
+  /** The body at `key`; throws when there is none (for tests that expect it). */
+  body(key: string): string {
+    const body = this.objects.get(key);
+    if (body === undefined) throw new Error(`no object at ${key}; keys: ${this.keys().join(", ")}`);
+    return body;
+  }
+
+  /** Every key, in byte order. */
+  keys(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+
+  /** A copy of every object, to compare before and after. */
+  snapshot(): Record<string, string> {
+    return Object.fromEntries(this.objects);
+  }
+
+  private record(call: StoreCall): void {
+    this.timeline.push(call);
+    this.beforeEffect?.(call);
+    if (this.failWhen?.(call)) {
+      throw new DependencyError(`injected store failure: ${call.operation} ${call.key}`);
+    }
+  }
 }
 
-/** Serves `objects` as bucket `bucket` through the S3 stub. `failPut` makes chosen PutObjects fail with a 500. */
-export function serveBucket(
-  stub: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>,
-  bucket: string,
-  objects: Map<string, string>,
-  options: { failPut?: (key: string) => boolean } = {},
-): void {
-  const checkBucket = (name: string | undefined) => {
-    if (name !== bucket) throw s3Error("NoSuchBucket", 404, `no bucket ${name}`);
-  };
-  stub.on(GetObjectCommand).callsFake((input) => {
-    checkBucket(input.Bucket);
-    const body = objects.get(input.Key ?? "");
-    if (body === undefined) {
-      throw new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } });
-    }
-    return { Body: { transformToString: async () => body } };
-  });
-  stub.on(PutObjectCommand).callsFake((input) => {
-    checkBucket(input.Bucket);
-    const key = input.Key ?? "";
-    if (options.failPut?.(key)) throw s3Error("InternalError", 500, "We encountered an internal error.");
-    if (input.IfNoneMatch === "*" && objects.has(key)) {
-      throw s3Error("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold");
-    }
-    objects.set(key, String(input.Body ?? ""));
-    return { ETag: '"etag"' };
-  });
-  stub.on(DeleteObjectCommand).callsFake((input) => {
-    checkBucket(input.Bucket);
-    objects.delete(input.Key ?? "");
-    return {};
-  });
-  stub.on(ListObjectsV2Command).callsFake((input) => {
-    checkBucket(input.Bucket);
-    const prefix = input.Prefix ?? "";
-    const matching = [...objects.keys()]
-      .filter((key) => key.startsWith(prefix) && (input.StartAfter === undefined || key > input.StartAfter))
-      .sort();
-    const limit = Math.min(input.MaxKeys ?? 1000, 1000);
-    const keys = matching.slice(0, limit);
-    return { Contents: keys.map((Key) => ({ Key })), KeyCount: keys.length, IsTruncated: matching.length > limit };
-  });
+const STORE_OPERATIONS: ReadonlySet<string> = new Set(["putIfAbsent", "get", "delete", "list"]);
+
+/** True for an event a RecordingObjectStore recorded. */
+export function isStoreCall(event: { operation: string }): event is StoreCall {
+  return STORE_OPERATIONS.has(event.operation);
 }

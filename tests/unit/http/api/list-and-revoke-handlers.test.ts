@@ -1,23 +1,18 @@
 /**
- * The inventory and revocation handlers on mocked S3 (aws-sdk-client-mock),
+ * The inventory and revocation handlers in the S3 configuration, on
+ * port-level fakes of S3 and ACM (injected through the composition root),
  * serving CA and certificate material the real core made on an in-memory
- * store: a page of the inventory is ListObjectsV2 under `inventory/device/`
- * (MaxKeys ≤ 1000) and never a GetObject; a revocation is a conditional
- * PutObject of `revocations/intermediate/<issuer>/<serial>.json` then a
- * conditional PutObject of the re-signed CRL under `intermediate_ca/<issuer>/crl/`.
+ * store: a page of the inventory is one `list` under `inventory/device/`
+ * (limit ≤ 1000) and never a `get`; a revocation is a create-only
+ * `putIfAbsent` of `revocations/intermediate/<issuer>/<serial>.json` then one
+ * of the re-signed CRL under `intermediate_ca/<issuer>/crl/`. How the S3
+ * adapter puts these on the wire (ListObjectsV2 MaxKeys, `If-None-Match: *`,
+ * the bucket) is asserted in tests/unit/adapters/aws and
+ * tests/integration/storage.
  */
-import { ACMClient } from "@aws-sdk/client-acm";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetServicesForTesting } from "../../../../src/composition-root.js";
+import { resetServicesForTesting, useServicesForTesting } from "../../../../src/composition-root.js";
 import { CertificateRepository } from "../../../../src/core/certificate-repository.js";
 import { createIntermediateCertificateAuthority } from "../../../../src/core/issuance/create-intermediate-certificate-authority.js";
 import { createRootCertificateAuthority } from "../../../../src/core/issuance/create-root-certificate-authority.js";
@@ -26,21 +21,23 @@ import type { IssuedCertificate } from "../../../../src/core/issuance/issued-cer
 import { X509Certificate, X509Crl, X509CrlReason } from "../../../../src/core/x509.js";
 import { handler as listHandler } from "../../../../src/http/handlers/list-certificates.js";
 import { handler as revokeHandler } from "../../../../src/http/handlers/revoke-certificate.js";
-import { InMemoryObjectStore, serveBucket } from "../../../support/api/memory-bucket.js";
+import { InMemoryObjectStore, RecordingObjectStore, type StoreCall } from "../../../support/api/memory-bucket.js";
+import { RecordingImporter, type TimelineEvent } from "../handlers/handler-harness.js";
 
 const BUCKET = "unit-test-certificates";
 const DEVICES = 7;
-
-const s3 = mockClient(S3Client);
-const acm = mockClient(ACMClient);
 
 /** What the core made: root `default`, intermediates `devices` and `servers`, DEVICES devices. */
 let material: Map<string, string>;
 let root: IssuedCertificate;
 let devicesCa: IssuedCertificate;
 let devices: IssuedCertificate[];
-/** The bucket the mocked S3 serves; a fresh copy of `material` per test. */
-let bucket: Map<string, string>;
+/** The store the handlers use (S3 at the port), holding a fresh copy of `material` per test. */
+let store: RecordingObjectStore;
+/** ACM at the port. */
+let importer: RecordingImporter;
+/** Every call to the store and the importer, in order. */
+let timeline: TimelineEvent[];
 
 beforeAll(async () => {
   const store = new InMemoryObjectStore();
@@ -75,10 +72,10 @@ beforeEach(() => {
   vi.stubEnv("ENDPOINT_URL", "");
   vi.stubEnv("PUBLIC_BASE_URL", "");
   resetServicesForTesting();
-  s3.reset();
-  acm.reset();
-  bucket = new Map(material);
-  serveBucket(s3, BUCKET, bucket);
+  timeline = [];
+  store = new RecordingObjectStore(timeline, material);
+  importer = new RecordingImporter(timeline);
+  useServicesForTesting({ objectStore: store, importer });
   vi.spyOn(console, "error").mockImplementation(() => undefined);
   vi.spyOn(console, "log").mockImplementation(() => undefined);
 });
@@ -116,13 +113,17 @@ function event(options: {
 
 const json = (result: APIGatewayProxyResult) => JSON.parse(result.body);
 
-function listCalls() {
-  return s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
+/** The store's calls of one operation, in order. */
+function callsOf<Operation extends StoreCall["operation"]>(operation: Operation) {
+  return store
+    .calls()
+    .filter((call): call is Extract<StoreCall, { operation: Operation }> => call.operation === operation);
 }
 
-function putCalls() {
-  return s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
-}
+const listCalls = () => callsOf("list");
+const putCalls = () => callsOf("putIfAbsent");
+const getCalls = () => callsOf("get");
+const deleteCalls = () => callsOf("delete");
 
 function revoke(serial: string, body: unknown = { reason: "keyCompromise" }, headers?: Record<string, string>) {
   return revokeHandler(
@@ -140,7 +141,7 @@ describe("GET /certificates/device (list-certificates handler)", () => {
   const list = (query?: Record<string, string>) =>
     listHandler(event({ method: "GET", resource: "/certificates/device", query }));
 
-  it("a page is ListObjectsV2 under inventory/device/ with MaxKeys ≤ 1000, and no GetObject", async () => {
+  it("a page is one listing under inventory/device/ with a limit ≤ 1000, and reads no object", async () => {
     const result = await list({ limit: "3" });
     expect(result.statusCode).toBe(200);
     const page = json(result);
@@ -151,21 +152,21 @@ describe("GET /certificates/device (list-certificates handler)", () => {
     }
 
     const calls = listCalls();
-    const inventory = calls.filter((input) => input.Prefix === "inventory/device/");
-    expect(inventory).toHaveLength(1);
-    expect(inventory[0]).toMatchObject({ Bucket: BUCKET, Prefix: "inventory/device/", MaxKeys: 3 });
-    expect(inventory[0]?.StartAfter).toBeUndefined();
-    for (const input of calls) {
-      expect(input.Bucket).toBe(BUCKET);
-      expect(input.MaxKeys).toBeLessThanOrEqual(1000);
-      expect(input.Prefix === "inventory/device/" || input.Prefix?.startsWith("revocations/intermediate/")).toBe(true);
+    const inventory = calls.filter((call) => call.key === "inventory/device/");
+    expect(inventory).toEqual([{ operation: "list", key: "inventory/device/", startAfter: undefined, limit: 3 }]);
+    expect(inventory[0]).toHaveProperty("startAfter", undefined);
+    for (const call of calls) {
+      expect(call.limit).toBeDefined();
+      expect(call.limit).toBeLessThanOrEqual(1000);
+      expect(call.key === "inventory/device/" || call.key.startsWith("revocations/intermediate/")).toBe(true);
     }
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
-    expect(acm.calls()).toHaveLength(0);
+    expect(getCalls()).toHaveLength(0);
+    expect(putCalls()).toHaveLength(0);
+    expect(deleteCalls()).toHaveLength(0);
+    expect(importer.requests).toHaveLength(0);
   });
 
-  it("next_token continues after the last key; the pages cover every device once, without GetObject", async () => {
+  it("next_token continues after the last key; the pages cover every device once, without reading an object", async () => {
     const serials: string[] = [];
     let token: string | undefined;
     let pages = 0;
@@ -178,31 +179,31 @@ describe("GET /certificates/device (list-certificates handler)", () => {
     expect(pages).toBe(Math.ceil(DEVICES / 3));
     expect(serials.sort()).toEqual(devices.map((device) => device.record.serial_number).sort());
 
-    const inventory = listCalls().filter((input) => input.Prefix === "inventory/device/");
-    expect(inventory[1]?.StartAfter).toMatch(/^inventory\/device\/[0-9a-f]{32}~/);
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    const inventory = listCalls().filter((call) => call.key === "inventory/device/");
+    expect(inventory[1]?.startAfter).toMatch(/^inventory\/device\/[0-9a-f]{32}~/);
+    expect(getCalls()).toHaveLength(0);
   });
 
-  it("the default page and the largest page ask S3 for at most 1,000 keys", async () => {
+  it("the default page and the largest page ask the store for at most 1,000 keys", async () => {
     expect((await list()).statusCode).toBe(200);
     expect((await list({ limit: "1000" })).statusCode).toBe(200);
     expect((await list({ status: "valid", issuer: "devices" })).statusCode).toBe(200);
-    const inventory = listCalls().filter((input) => input.Prefix === "inventory/device/");
-    expect(inventory.map((input) => input.MaxKeys)).toEqual([100, 1000, 1000]);
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    const inventory = listCalls().filter((call) => call.key === "inventory/device/");
+    expect(inventory.map((call) => call.limit)).toEqual([100, 1000, 1000]);
+    expect(getCalls()).toHaveLength(0);
   });
 
-  it("filters by status from the revocation keys, still without GetObject", async () => {
+  it("filters by status from the revocation keys, still without reading an object", async () => {
     const target = devices[2]?.record.serial_number as string;
-    bucket.set(`revocations/intermediate/devices/${target}.json`, "{}");
+    store.objects.set(`revocations/intermediate/devices/${target}.json`, "{}");
     const page = json(await list({ status: "revoked" }));
     expect(page.items.map((item: any) => item.serial_number)).toEqual([target]);
     expect(page.next_token).toBeNull();
-    expect(listCalls().some((input) => input.Prefix === "revocations/intermediate/devices/")).toBe(true);
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(listCalls().some((call) => call.key === "revocations/intermediate/devices/")).toBe(true);
+    expect(getCalls()).toHaveLength(0);
   });
 
-  it("a bad query is a 400 before any S3 call", async () => {
+  it("a bad query is a 400 before any store call", async () => {
     const queries: Record<string, string>[] = [
       { limit: "1001" },
       { limit: "0" },
@@ -214,12 +215,21 @@ describe("GET /certificates/device (list-certificates handler)", () => {
       expect(result.statusCode).toBe(400);
       expect(result.headers?.["Content-Type"]).toBe("application/problem+json");
     }
-    expect(s3.calls()).toHaveLength(0);
+    expect(timeline).toHaveLength(0);
+  });
+
+  it("a failing store (as S3 fails for a missing bucket or a 500) makes a page a 503 problem with Retry-After", async () => {
+    store.failWhen = (call) => call.operation === "list";
+    const result = await list({ limit: "3" });
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.["Content-Type"]).toBe("application/problem+json");
+    expect(result.headers?.["Retry-After"]).toBe("1");
+    expect(json(result)).toMatchObject({ status: 503 });
   });
 });
 
 describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate handler)", () => {
-  it("writes the revocation with IfNoneMatch '*', then a re-signed CRL under intermediate_ca/devices/crl/", async () => {
+  it("writes the revocation create-only (putIfAbsent), then a re-signed CRL under intermediate_ca/devices/crl/", async () => {
     const device = devices[0] as IssuedCertificate;
     const serial = device.record.serial_number;
     const result = await revoke(serial);
@@ -232,23 +242,23 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
     });
 
     const puts = putCalls();
-    expect(puts.map((input) => input.Key)).toEqual([
+    expect(puts.map((call) => call.key)).toEqual([
       `revocations/intermediate/devices/${serial}.json`,
       expect.stringMatching(/^intermediate_ca\/devices\/crl\/\d{20}\.crl\.pem$/),
     ]);
     const [revocation, crl] = puts;
-    expect(revocation).toMatchObject({ Bucket: BUCKET, IfNoneMatch: "*", ContentType: "application/json" });
-    expect(JSON.parse(String(revocation?.Body))).toMatchObject({
+    expect(revocation).toMatchObject({ contentType: "application/json" });
+    expect(JSON.parse(String(revocation?.body))).toMatchObject({
       kind: "device",
       serial_number: serial,
       subject_id: "sensor-0",
       reason: "keyCompromise",
       revoked_at: expect.any(String),
     });
-    expect(crl).toMatchObject({ Bucket: BUCKET, IfNoneMatch: "*" });
+    expect(crl).toMatchObject({ contentType: "application/pkix-crl" });
 
     // The stored CRL lists the serial with its reason and is signed by the devices intermediate.
-    const parsed = new X509Crl(Buffer.from(String(crl?.Body).replace(/-----[^-]+-----|\s+/g, ""), "base64"));
+    const parsed = new X509Crl(Buffer.from(String(crl?.body).replace(/-----[^-]+-----|\s+/g, ""), "base64"));
     expect(parsed.entries.map((entry) => entry.serialNumber.toLowerCase())).toEqual([serial]);
     expect(parsed.entries[0]?.reason).toBe(X509CrlReason.keyCompromise);
     const issuer = new X509Certificate(devicesCa.record.certificate);
@@ -257,26 +267,26 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
     expect(await parsed.verify({ publicKey: new X509Certificate(root.record.certificate) })).toBe(false);
 
     // It read the certificate's record and the CA's key; it listed the inventory entry by serial.
-    expect(listCalls().some((input) => input.Prefix === `inventory/device/${serial}~`)).toBe(true);
-    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).toEqual(
+    expect(listCalls().some((call) => call.key === `inventory/device/${serial}~`)).toBe(true);
+    expect(getCalls().map((call) => call.key)).toEqual(
       expect.arrayContaining([
         `device_certificates/sensor-0/${serial}/certificate.json`,
         "intermediate_ca/devices/ca.json",
       ]),
     );
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
-    expect(acm.calls()).toHaveLength(0);
+    expect(deleteCalls()).toHaveLength(0);
+    expect(importer.requests).toHaveLength(0);
   });
 
-  it("a second revocation is a 409: the conditional write loses, no new CRL", async () => {
+  it("a second revocation is a 409: the create-only write loses, no new CRL", async () => {
     const serial = devices[1]?.record.serial_number as string;
     expect((await revoke(serial)).statusCode).toBe(200);
-    s3.resetHistory();
+    timeline.length = 0;
     const again = await revoke(serial, { reason: "superseded" });
     expect(again.statusCode).toBe(409);
     expect(again.headers?.["Content-Type"]).toBe("application/problem+json");
-    expect(putCalls().map((input) => input.Key)).toEqual([`revocations/intermediate/devices/${serial}.json`]);
-    expect(JSON.parse(bucket.get(`revocations/intermediate/devices/${serial}.json`) ?? "{}").reason).toBe(
+    expect(putCalls().map((call) => call.key)).toEqual([`revocations/intermediate/devices/${serial}.json`]);
+    expect(JSON.parse(store.objects.get(`revocations/intermediate/devices/${serial}.json`) ?? "{}").reason).toBe(
       "keyCompromise",
     );
   });
@@ -292,12 +302,10 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
     );
     expect(result.statusCode).toBe(200);
     const serial = json(result).serial_number;
-    const puts = putCalls();
-    expect(puts.map((input) => input.Key)).toEqual([
+    expect(putCalls().map((call) => call.key)).toEqual([
       `revocations/root/default/${serial}.json`,
       expect.stringMatching(/^root_ca\/default\/crl\/\d{20}\.crl\.pem$/),
     ]);
-    for (const input of puts) expect(input.IfNoneMatch).toBe("*");
   });
 
   it("refuses a root (400), an unknown serial (404) and a malformed one (400) without writing", async () => {
@@ -317,21 +325,22 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
   });
 
   it("an S3 failure on the revocation write is a 503 with Retry-After, and no CRL is written", async () => {
-    s3.reset();
-    serveBucket(s3, BUCKET, bucket, { failPut: (key) => key.startsWith("revocations/") });
+    // The revocation's write fails as the S3 adapter fails on a 500: with a DependencyError.
+    store.failWhen = (call) => call.operation === "putIfAbsent" && call.key.startsWith("revocations/");
     const serial = devices[4]?.record.serial_number as string;
     const result = await revoke(serial);
     expect(result.statusCode).toBe(503);
     expect(result.headers?.["Retry-After"]).toBe("1");
-    expect(putCalls().some((input) => String(input.Key).includes("/crl/"))).toBe(false);
-    expect(bucket.has(`revocations/intermediate/devices/${serial}.json`)).toBe(false);
+    expect(putCalls().map((call) => call.key)).toContain(`revocations/intermediate/devices/${serial}.json`);
+    expect(putCalls().some((call) => call.key.includes("/crl/"))).toBe(false);
+    expect(store.objects.has(`revocations/intermediate/devices/${serial}.json`)).toBe(false);
   });
 
   it("with Idempotency-Key, a retry replays the 200 and writes nothing more", async () => {
     const serial = devices[5]?.record.serial_number as string;
     const first = await revoke(serial, { reason: "keyCompromise" }, { "Idempotency-Key": "retry-1" });
     expect(first.statusCode).toBe(200);
-    const written = putCalls().map((input) => input.Key);
+    const written = putCalls().map((call) => call.key);
     expect(written).toEqual(
       expect.arrayContaining([
         `revocations/intermediate/devices/${serial}.json`,
@@ -339,12 +348,12 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
         expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/response\.json$/),
       ]),
     );
-    s3.resetHistory();
+    timeline.length = 0;
     const retry = await revoke(serial, { reason: "keyCompromise" }, { "Idempotency-Key": "retry-1" });
     expect(retry.statusCode).toBe(200);
     expect(retry.headers?.["Idempotent-Replayed"]).toBe("true");
     expect(retry.body).toBe(first.body);
-    expect(putCalls().map((input) => input.Key)).toEqual([
+    expect(putCalls().map((call) => call.key)).toEqual([
       expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/request\.json$/),
     ]);
   });
