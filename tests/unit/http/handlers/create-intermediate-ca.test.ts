@@ -1,41 +1,45 @@
 /**
- * `POST /certificates/intermediate` on mocked S3, with a root made by the
- * real core: the root material read, the exact writes, the chain returned,
- * and no CA key in any response.
+ * `POST /certificates/intermediate` in the S3 configuration, on port-level
+ * fakes of S3 and ACM, with a root made by the real core: the root material
+ * read, the exact writes, the chain returned, and no CA key in any response.
+ * The S3 wire format is asserted in tests/unit/adapters/aws and
+ * tests/integration/storage.
  */
-import "aws-sdk-client-mock-vitest/extend";
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../../../src/http/handlers/create-intermediate-ca.js";
+import type { RecordingObjectStore } from "../../../support/api/memory-bucket.js";
 import { splitPemChain } from "../../../support/openssl.js";
-import type { MockS3Bucket } from "../../../support/storage/mock-s3-bucket.js";
 import { inspectCertificate, isSignedBy } from "../../core/issuance/inspect-certificate.js";
 import type { MemoryHierarchy } from "../../core/issuance/memory-hierarchy.js";
 import {
-  acmMock,
-  BUCKET,
+  deletes,
+  effects,
   expectProblem,
   issuerMaterial,
   json,
   jsonPut,
   pemPut,
   post,
-  putInputs,
-  s3Mock,
-  setUpAws,
+  puts,
+  type RecordingImporter,
+  reads,
+  setUpServices,
+  type TimelineEvent,
 } from "./handler-harness.js";
 
 const ROUTE = "/certificates/intermediate";
 
 let pki: MemoryHierarchy;
-let bucket: MockS3Bucket;
+let store: RecordingObjectStore;
+let importer: RecordingImporter;
+let timeline: TimelineEvent[];
 
 beforeAll(async () => {
   pki = await issuerMaterial();
 });
 
 beforeEach(() => {
-  ({ bucket } = setUpAws(pki));
+  ({ store, importer, timeline } = setUpServices(pki));
   vi.spyOn(console, "error").mockImplementation(() => undefined);
 });
 
@@ -69,16 +73,17 @@ describe("POST /certificates/intermediate", () => {
     expect(intermediate.basicConstraints).toEqual({ critical: true, ca: true, pathLength: 0 });
     expect(splitPemChain(body.certificate_chain)).toEqual([body.certificate, pki.root.record.certificate]);
 
-    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: "intermediate_ca/lab/ca.json" });
-    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: "root_ca/default/ca.json" });
-    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, {
-      Bucket: BUCKET,
-      Key: `root_ca/default/${pki.root.record.serial_number}/private_key.pem`,
-    });
+    expect(reads(timeline)).toEqual(
+      expect.arrayContaining([
+        "intermediate_ca/lab/ca.json",
+        "root_ca/default/ca.json",
+        `root_ca/default/${pki.root.record.serial_number}/private_key.pem`,
+      ]),
+    );
 
-    const privateKeyPem = bucket.body(`${folder}private_key.pem`);
-    const caJson = bucket.body("intermediate_ca/lab/ca.json");
-    expect(putInputs()).toEqual([
+    const privateKeyPem = store.body(`${folder}private_key.pem`);
+    const caJson = store.body("intermediate_ca/lab/ca.json");
+    expect(puts(timeline)).toEqual([
       pemPut(`${folder}private_key.pem`, privateKeyPem),
       pemPut(`${folder}certificate.pem`, body.certificate),
       pemPut(`${folder}certificate_chain.pem`, body.certificate_chain),
@@ -93,33 +98,30 @@ describe("POST /certificates/intermediate", () => {
       certificate_chain: body.certificate_chain,
     });
     expect(caJson).not.toContain("PRIVATE KEY");
-    expect(acmMock).not.toHaveReceivedAnyCommand();
+    expect(importer.requests).toEqual([]);
   });
 
   it("answers 409 for an existing intermediate and leaves it untouched", async () => {
-    const before = bucket.snapshot();
+    const before = store.snapshot();
     expectProblem(await handler(post(ROUTE, { name: "servers", key_algorithm: "EC-P256" })), 409, "name");
-    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
-    expect(s3Mock).not.toHaveReceivedCommand(DeleteObjectCommand);
-    expect(bucket.snapshot()).toEqual(before);
+    expect(effects(timeline)).toEqual([]);
+    expect(store.snapshot()).toEqual(before);
   });
 
-  it("answers 409 when it loses the ca.json race (412) and deletes exactly its three files", async () => {
-    bucket.onPut = (input) => {
-      if (input.Key === "intermediate_ca/lab/ca.json") {
-        bucket.objects.set(input.Key, { body: "{}", contentType: "application/json" });
+  it("answers 409 when it loses the ca.json race (putIfAbsent false) and deletes exactly its three files", async () => {
+    store.beforeEffect = (call) => {
+      if (call.operation === "putIfAbsent" && call.key === "intermediate_ca/lab/ca.json") {
+        // Another request committed between our name check and our commit.
+        store.objects.set(call.key, "{}");
       }
     };
     expectProblem(await handler(post(ROUTE, { name: "lab", key_algorithm: "EC-P256" })), 409, "name");
-    const ownFiles = putInputs()
-      .map((input) => String(input.Key))
+    const ownFiles = puts(timeline)
+      .map((call) => call.key)
       .filter((key) => key.endsWith(".pem"));
     expect(ownFiles).toHaveLength(3);
-    expect(s3Mock.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input)).toEqual(
-      expect.arrayContaining(ownFiles.map((Key) => ({ Bucket: BUCKET, Key }))),
-    );
-    expect(s3Mock).toHaveReceivedCommandTimes(DeleteObjectCommand, 3);
-    expect(bucket.keys().filter((key) => key.startsWith("intermediate_ca/lab/"))).toEqual([
+    expect([...deletes(timeline)].sort()).toEqual([...ownFiles].sort());
+    expect(store.keys().filter((key) => key.startsWith("intermediate_ca/lab/"))).toEqual([
       "intermediate_ca/lab/ca.json",
     ]);
   });
@@ -130,7 +132,7 @@ describe("POST /certificates/intermediate", () => {
       404,
       "issuer",
     );
-    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(effects(timeline)).toEqual([]);
   });
 
   it("answers 400 naming validity_days when it would outlive the root, with the latest allowed date", async () => {
@@ -140,6 +142,6 @@ describe("POST /certificates/intermediate", () => {
       "validity_days",
     );
     expect(problem.detail).toContain(pki.root.record.not_after);
-    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(effects(timeline)).toEqual([]);
   });
 });

@@ -1,23 +1,35 @@
 /**
- * `GET /certificates/{root|intermediate}/{name}` (and a leaf by serial) on
- * mocked S3: reads the record, never a key; serves JSON or the PEM chain; and
- * refuses unsafe names before any S3 call.
+ * `GET /certificates/{root|intermediate}/{name}` in the S3 configuration, on
+ * port-level fakes of S3 and ACM: reads the record, never a key; serves JSON
+ * or the PEM chain; answers 404 for a missing record and 503 when the store
+ * fails; and refuses unsafe names before any store call. The S3 wire format is
+ * asserted in tests/unit/adapters/aws and tests/integration/storage.
  */
-import "aws-sdk-client-mock-vitest/extend";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../../../src/http/handlers/get-certificate.js";
+import type { RecordingObjectStore } from "../../../support/api/memory-bucket.js";
 import type { MemoryHierarchy } from "../../core/issuance/memory-hierarchy.js";
-import { apiEvent, BUCKET, expectProblem, issuerMaterial, json, s3Mock, setUpAws } from "./handler-harness.js";
+import {
+  apiEvent,
+  effects,
+  expectProblem,
+  issuerMaterial,
+  json,
+  reads,
+  setUpServices,
+  type TimelineEvent,
+} from "./handler-harness.js";
 
 let pki: MemoryHierarchy;
+let store: RecordingObjectStore;
+let timeline: TimelineEvent[];
 
 beforeAll(async () => {
   pki = await issuerMaterial();
 });
 
 beforeEach(() => {
-  setUpAws(pki);
+  ({ store, timeline } = setUpServices(pki));
   vi.spyOn(console, "error").mockImplementation(() => undefined);
 });
 
@@ -54,13 +66,10 @@ describe("GET /certificates/{kind}/{name}", () => {
       certificate_chain: ca.record.certificate_chain,
     });
     expect(result.body).not.toContain("PRIVATE KEY");
-    const read = s3Mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
-    expect(read).toContainEqual({
-      Bucket: BUCKET,
-      Key: `${ca.record.folder.split("/").slice(0, 2).join("/")}/ca.json`,
-    });
-    expect(read.some((input) => String(input.Key).includes("private_key"))).toBe(false);
-    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+    const read = reads(timeline);
+    expect(read).toContain(`${ca.record.folder.split("/").slice(0, 2).join("/")}/ca.json`);
+    expect(read.some((key) => key.includes("private_key"))).toBe(false);
+    expect(effects(timeline)).toEqual([]);
   });
 
   it("serves the PEM chain for Accept: application/x-pem-file", async () => {
@@ -75,13 +84,23 @@ describe("GET /certificates/{kind}/{name}", () => {
     const problem = expectProblem(await get("root", "missing"), 404);
     expect(problem.detail).toContain("missing");
     expect(problem.detail).toContain("POST /certificates/root");
+    // A missing object is `get` resolving undefined (S3's NoSuchKey, translated by the adapter).
+    expect(reads(timeline)).toContain("root_ca/missing/ca.json");
+  });
+
+  it("answers 503 problem+json with Retry-After when the store fails (as S3 does for a missing bucket)", async () => {
+    store.failWhen = (call) => call.operation === "get";
+    const result = await get("root", "default");
+    const problem = expectProblem(result, 503);
+    expect(result.headers?.["Retry-After"]).toBe("1");
+    expect(problem.detail).toContain("retry");
   });
 
   it.each(["..", "%2e%2e", "..%2F..%2Fetc", "Default", "a_b", "%00"])(
-    "answers 400 naming `name` for %j, before any S3 call",
+    "answers 400 naming `name` for %j, before any store call",
     async (name) => {
       expectProblem(await get("root", name), 400, "name");
-      expect(s3Mock).not.toHaveReceivedAnyCommand();
+      expect(timeline).toEqual([]);
     },
   );
 });

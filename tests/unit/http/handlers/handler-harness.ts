@@ -1,21 +1,56 @@
 /**
- * What the handler tests share: API Gateway events, the S3/ACM mocks wired to
- * an in-memory bucket, issuer material made by the real core, and the
- * problem+json checks.
+ * What the handler tests share: API Gateway events, port-level fakes of S3 and
+ * ACM injected through the composition root, issuer material made by the real
+ * core, and the problem+json checks.
+ *
+ * The handlers run in the S3 configuration (`CERTIFICATE_BUCKET_NAME` set, so
+ * that e.g. the server handler imports into ACM), but on a
+ * `RecordingObjectStore` and a `RecordingImporter` given to
+ * `useServicesForTesting`: the tests assert the exact calls on the ports
+ * (keys, bodies, content types, import requests, their order). How the S3 and
+ * ACM adapters put those calls on the wire (bucket, `If-None-Match: *`,
+ * request signing) is asserted in tests/unit/adapters/aws and
+ * tests/integration/storage.
  */
-import { ACMClient } from "@aws-sdk/client-acm";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { expect, vi } from "vitest";
-import { resetServicesForTesting } from "../../../../src/composition-root.js";
-import { MockS3Bucket } from "../../../support/storage/mock-s3-bucket.js";
+import { resetServicesForTesting, useServicesForTesting } from "../../../../src/composition-root.js";
+import type { CertificateImporter, CertificateImportRequest } from "../../../../src/core/ports.js";
+import { isStoreCall, RecordingObjectStore, type StoreCall } from "../../../support/api/memory-bucket.js";
 import { createMemoryHierarchy, type MemoryHierarchy } from "../../core/issuance/memory-hierarchy.js";
 
 export const BUCKET = "test-bucket";
 
-export const s3Mock = mockClient(S3Client);
-export const acmMock = mockClient(ACMClient);
+/** The ARN the recording importer answers with. */
+export const IMPORTED_ARN = "arn:aws:acm:eu-north-1:123456789012:certificate/0b5d6b1e-1111-2222-3333-444455556666";
+
+/** One call to the CertificateImporter port, as recorded. */
+export interface ImportCall {
+  operation: "importCertificate";
+  request: CertificateImportRequest;
+}
+
+/** Every call to the store and the importer, in call order. */
+export type TimelineEvent = StoreCall | ImportCall;
+
+/** A stand-in for ACM at the port: records each request into the shared timeline; `failWith` makes imports fail. */
+export class RecordingImporter implements CertificateImporter {
+  /** Thrown by every import while set (after the request was recorded). */
+  failWith: Error | undefined;
+
+  constructor(readonly timeline: TimelineEvent[]) {}
+
+  /** Every import request received, in order. */
+  get requests(): CertificateImportRequest[] {
+    return this.timeline.flatMap((event) => (event.operation === "importCertificate" ? [event.request] : []));
+  }
+
+  async importCertificate(request: CertificateImportRequest): Promise<{ certificateArn: string }> {
+    this.timeline.push({ operation: "importCertificate", request });
+    if (this.failWith) throw this.failWith;
+    return { certificateArn: IMPORTED_ARN };
+  }
+}
 
 export function apiEvent(options: {
   method: "GET" | "POST";
@@ -47,10 +82,15 @@ export function post(resource: string, body: unknown): APIGatewayProxyEvent {
   return apiEvent({ method: "POST", resource, body });
 }
 
-/** Fresh environment, services and mocks; an empty bucket (or one holding `initial`). */
-export function setUpAws(initial: MemoryHierarchy | undefined = undefined): {
-  bucket: MockS3Bucket;
-  timeline: string[];
+/**
+ * Fresh environment (the S3 configuration) and services: a recording store,
+ * empty or holding a copy of `initial`'s objects, and a recording importer,
+ * both appending to one timeline.
+ */
+export function setUpServices(initial: MemoryHierarchy | undefined = undefined): {
+  store: RecordingObjectStore;
+  importer: RecordingImporter;
+  timeline: TimelineEvent[];
 } {
   vi.stubEnv("CERTIFICATE_BUCKET_NAME", BUCKET);
   vi.stubEnv("AWS_REGION", "eu-north-1");
@@ -59,11 +99,12 @@ export function setUpAws(initial: MemoryHierarchy | undefined = undefined): {
   vi.stubEnv("AWS_ENDPOINT_URL", "");
   vi.stubEnv("ENDPOINT_URL", "");
   resetServicesForTesting();
-  s3Mock.reset();
-  acmMock.reset();
-  const timeline: string[] = [];
-  const bucket = new MockS3Bucket(s3Mock, BUCKET, timeline, initial?.store.objects ?? []);
-  return { bucket, timeline };
+  const timeline: TimelineEvent[] = [];
+  const objects = [...(initial?.store.objects ?? [])].map(([key, object]): [string, string] => [key, object.body]);
+  const store = new RecordingObjectStore(timeline, objects);
+  const importer = new RecordingImporter(timeline);
+  useServicesForTesting({ objectStore: store, importer });
+  return { store, importer, timeline };
 }
 
 let hierarchy: Promise<MemoryHierarchy> | undefined;
@@ -97,22 +138,38 @@ export function expectProblem(result: APIGatewayProxyResult, status: number, fie
   return problem;
 }
 
-/** Inputs of every PutObject sent, in order, leaving out inventory index entries. */
-export function putInputs(): Record<string, unknown>[] {
-  return s3Mock
-    .commandCalls(PutObjectCommand)
-    .map((call) => ({ ...call.args[0].input }) as Record<string, unknown>)
-    .filter((input) => !String(input.Key).startsWith("inventory/"));
+/** Every `putIfAbsent` call, in order, leaving out inventory index entries. */
+export function puts(timeline: readonly TimelineEvent[]): Extract<StoreCall, { operation: "putIfAbsent" }>[] {
+  return timeline.flatMap((event) =>
+    event.operation === "putIfAbsent" && !event.key.startsWith("inventory/") ? [event] : [],
+  );
 }
 
-/** The PutObject input S3ObjectStore sends for a PEM file. */
-export function pemPut(key: string, body: string) {
-  return { Bucket: BUCKET, Key: key, Body: body, ContentType: "application/x-pem-file", IfNoneMatch: "*" };
+/** The keys of every `get` call, in order. */
+export function reads(timeline: readonly TimelineEvent[]): string[] {
+  return timeline.flatMap((event) => (event.operation === "get" ? [event.key] : []));
 }
 
-/** The PutObject input S3ObjectStore sends for a JSON record. */
-export function jsonPut(key: string, body: string) {
-  return { Bucket: BUCKET, Key: key, Body: body, ContentType: "application/json", IfNoneMatch: "*" };
+/** The keys of every `delete` call, in order. */
+export function deletes(timeline: readonly TimelineEvent[]): string[] {
+  return timeline.flatMap((event) => (event.operation === "delete" ? [event.key] : []));
+}
+
+/** The events that change something (puts, deletes, imports), in order: reads and listings left out. */
+export function effects(timeline: readonly TimelineEvent[]): TimelineEvent[] {
+  return timeline.filter(
+    (event) => !isStoreCall(event) || event.operation === "putIfAbsent" || event.operation === "delete",
+  );
+}
+
+/** The `putIfAbsent` call that stores a PEM file. */
+export function pemPut(key: string, body: string): StoreCall {
+  return { operation: "putIfAbsent", key, body, contentType: "application/x-pem-file" };
+}
+
+/** The `putIfAbsent` call that stores a JSON record. */
+export function jsonPut(key: string, body: string): StoreCall {
+  return { operation: "putIfAbsent", key, body, contentType: "application/json" };
 }
 
 /** A stored JSON record as `CertificateRepository` writes it. */

@@ -1,38 +1,42 @@
-/** `POST /certificates/device` on mocked S3: the exact writes, certificate.json last, no ACM call. */
-import "aws-sdk-client-mock-vitest/extend";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+/**
+ * `POST /certificates/device` in the S3 configuration, on port-level fakes of
+ * S3 and ACM: the exact writes, certificate.json last, no ACM call. The S3
+ * wire format is asserted in tests/unit/adapters/aws and
+ * tests/integration/storage.
+ */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../../../src/http/handlers/issue-device-certificate.js";
+import type { RecordingObjectStore } from "../../../support/api/memory-bucket.js";
 import { splitPemChain } from "../../../support/openssl.js";
-import { internalError, type MockS3Bucket } from "../../../support/storage/mock-s3-bucket.js";
 import { CLIENT_AUTH, inspectCertificate, isSignedBy } from "../../core/issuance/inspect-certificate.js";
 import type { MemoryHierarchy } from "../../core/issuance/memory-hierarchy.js";
 import {
-  acmMock,
-  BUCKET,
+  effects,
   expectProblem,
   issuerMaterial,
   json,
   jsonPut,
   pemPut,
   post,
-  putInputs,
-  s3Mock,
-  setUpAws,
+  puts,
+  type RecordingImporter,
+  setUpServices,
+  type TimelineEvent,
 } from "./handler-harness.js";
 
 const ROUTE = "/certificates/device";
 
 let pki: MemoryHierarchy;
-let bucket: MockS3Bucket;
-let timeline: string[];
+let store: RecordingObjectStore;
+let importer: RecordingImporter;
+let timeline: TimelineEvent[];
 
 beforeAll(async () => {
   pki = await issuerMaterial();
 });
 
 beforeEach(() => {
-  ({ bucket, timeline } = setUpAws(pki));
+  ({ store, importer, timeline } = setUpServices(pki));
   vi.spyOn(console, "error").mockImplementation(() => undefined);
 });
 
@@ -74,19 +78,13 @@ describe("POST /certificates/device", () => {
       pki.root.record.certificate,
     ]);
 
-    const certificateJson = bucket.body(`${folder}certificate.json`);
-    expect(putInputs()).toEqual([
+    const certificateJson = store.body(`${folder}certificate.json`);
+    expect(puts(timeline)).toEqual([
       pemPut(`${folder}private_key.pem`, body.private_key),
       pemPut(`${folder}certificate.pem`, body.certificate),
       pemPut(`${folder}certificate_chain.pem`, body.certificate_chain),
       jsonPut(`${folder}certificate.json`, certificateJson),
     ]);
-    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
-      Bucket: BUCKET,
-      Key: `${folder}certificate.json`,
-      ContentType: "application/json",
-      IfNoneMatch: "*",
-    });
     expect(JSON.parse(certificateJson)).toMatchObject({
       kind: "device",
       subject_id: "sensor-0001",
@@ -96,9 +94,14 @@ describe("POST /certificates/device", () => {
       certificate: body.certificate,
     });
     expect(certificateJson).not.toContain("PRIVATE KEY");
-    const recordIndex = timeline.indexOf(`s3:put ${folder}certificate.json`);
-    expect(timeline.slice(recordIndex + 1).every((event) => event.startsWith("s3:put inventory/"))).toBe(true);
-    expect(acmMock).not.toHaveReceivedAnyCommand();
+    // Only index entries may be written after the record (the commit point).
+    const writes = effects(timeline);
+    const recordIndex = writes.findIndex((event) => "key" in event && event.key === `${folder}certificate.json`);
+    expect(recordIndex).toBeGreaterThanOrEqual(0);
+    for (const event of writes.slice(recordIndex + 1)) {
+      expect(event).toMatchObject({ operation: "putIfAbsent", key: expect.stringMatching(/^inventory\//) });
+    }
+    expect(importer.requests).toEqual([]);
   });
 
   it("names a device by a random UUID when no id is given, and accepts an Ed25519 key", async () => {
@@ -107,27 +110,25 @@ describe("POST /certificates/device", () => {
     const body = json(result);
     expect(body.device_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(inspectCertificate(body.certificate).publicKeyAlgorithm).toBe("Ed25519");
-    expect(putInputs().every((input) => String(input.Key).startsWith(`device_certificates/${body.device_id}/`))).toBe(
-      true,
-    );
+    expect(puts(timeline).every((call) => call.key.startsWith(`device_certificates/${body.device_id}/`))).toBe(true);
   });
 
   it.each(["../../etc", "a/b", ".hidden", "..", "a\\b", "a\u0000b", "ｓensor", "x".repeat(65)])(
     "answers 400 naming device_id for %j, before any AWS call",
     async (deviceId) => {
       expectProblem(await handler(post(ROUTE, { device_id: deviceId, issuer: "devices" })), 400, "device_id");
-      expect(s3Mock).not.toHaveReceivedAnyCommand();
+      expect(timeline).toEqual([]);
     },
   );
 
   it("answers 503 with Retry-After and records nothing when S3 fails mid-way", async () => {
-    bucket.onPut = (input) => {
-      if (String(input.Key).endsWith("certificate_chain.pem")) throw internalError();
-    };
+    // The chain's write fails as the S3 adapter fails on a 500: with a DependencyError.
+    store.failWhen = (call) => call.operation === "putIfAbsent" && call.key.endsWith("certificate_chain.pem");
     const result = await handler(post(ROUTE, { device_id: "sensor-2", issuer: "devices", key_algorithm: "EC-P256" }));
     expectProblem(result, 503);
     expect(result.headers?.["Retry-After"]).toBe("1");
-    expect(bucket.keys().some((key) => key.endsWith("certificate.json") || key.startsWith("inventory/device/"))).toBe(
+    expect(puts(timeline).some((call) => call.key.endsWith("certificate_chain.pem"))).toBe(true);
+    expect(store.keys().some((key) => key.endsWith("certificate.json") || key.startsWith("inventory/device/"))).toBe(
       false,
     );
   });
