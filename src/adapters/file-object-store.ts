@@ -6,33 +6,30 @@
  * `If-None-Match: *`. An empty object (an inventory entry) has no half to
  * see: it is created in place with `O_CREAT | O_EXCL`, just as exclusive.
  *
- * Writes and reads use synchronous system calls. This store serves one
- * developer's local server and the tests, never Lambda: each call takes tens
- * of microseconds on a local disk, less than handing it to libuv's thread
- * pool and back (`fs.promises` makes one round trip per call, ~7 per object),
- * so the event loop is blocked for less time than it spends on the hand-offs.
- * Listing stays asynchronous: a folder of tens of thousands of entries is read
- * in one call that may take milliseconds.
+ * Writes run on a thread of their own (`file-writer-thread.ts`), so their
+ * ~20 system calls per certificate overlap with the signing of the next one
+ * instead of holding the event loop. This store serves one developer's
+ * local server and the tests, never Lambda. Reads are synchronous (one
+ * `readFile` of a small file costs less than a hand-off to libuv's pool);
+ * listing stays asynchronous (a folder of tens of thousands of entries is
+ * read in one call that may take milliseconds).
  *
- * Folders this store created (or found) are remembered, so the four files of
- * one certificate folder cost one `mkdir`, not four; the memory is bounded
- * and a folder removed behind its back (a concurrent `delete` removes emptied
- * folders) is noticed when a write into it fails with ENOENT: it is forgotten,
- * made again and the write retried.
+ * The writer thread remembers the folders it created (or found), so the
+ * files of one certificate folder cost one `mkdir`, not four; the memory is
+ * bounded, and a folder removed behind its back (a concurrent `delete`
+ * removes emptied folders) is noticed when a write into it fails with
+ * ENOENT: it is forgotten, made again and the write retried.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readdir, rm, rmdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
+import { fileWriterThread } from "./file-writer-thread.js";
 
 const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.~\-/]*$/;
 
-/** Files are private to the user running the server (CA keys among them). */
-const FILE_MODE = 0o600;
-/** Folders remembered as existing: a few hundred paths, enough for the certificates being written at once. */
-const MAX_KNOWN_FOLDERS = 256;
 /** Folder of temporary files, at the root; never listed. */
 const TEMPORARY_FOLDER = ".tmp";
 
@@ -42,8 +39,6 @@ export class FileObjectStore implements ObjectStore {
   /** Unique per store instance (several may share a root, in one process or many); a counter follows it. */
   private readonly temporaryPrefix = `${randomUUID()}-`;
   private temporaryCount = 0;
-  /** Folders known to exist, oldest first (a Set keeps insertion order). */
-  private readonly knownFolders = new Set<string>();
 
   constructor(rootDirectory: string) {
     this.root = resolve(rootDirectory);
@@ -52,12 +47,17 @@ export class FileObjectStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: string): Promise<boolean> {
     const path = this.pathOf(key);
-    if (body === "") return this.place(key, path, (target) => closeSync(openSync(target, "wx", FILE_MODE)));
-    const temporary = this.writeTemporary(body);
+    const temporaryPath = join(this.temporaryFolder, `${this.temporaryPrefix}${++this.temporaryCount}`);
     try {
-      return this.place(key, path, (target) => linkSync(temporary, target));
-    } finally {
-      removeQuietly(temporary);
+      const outcome = await fileWriterThread().write({
+        path,
+        body,
+        temporaryPath,
+        temporaryFolder: this.temporaryFolder,
+      });
+      return outcome === "created";
+    } catch (error) {
+      throw new DependencyError(`writing ${key} to the local store failed`, { cause: error });
     }
   }
 
@@ -77,7 +77,6 @@ export class FileObjectStore implements ObjectStore {
     for (let folder = dirname(path); folder !== this.root && folder.startsWith(this.root); folder = dirname(folder)) {
       try {
         await rmdir(folder);
-        this.knownFolders.delete(folder);
       } catch {
         break; // not empty (or gone): stop climbing
       }
@@ -115,60 +114,6 @@ export class FileObjectStore implements ObjectStore {
     }
   }
 
-  /** Writes `body` to a new temporary file (mode 0600) and returns its path. */
-  private writeTemporary(body: string): string {
-    const temporary = join(this.temporaryFolder, `${this.temporaryPrefix}${++this.temporaryCount}`);
-    try {
-      try {
-        writeFileSync(temporary, body, { mode: FILE_MODE, flag: "wx" });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        // First write, or `.tmp` was removed behind our back: make it, once.
-        mkdirSync(this.temporaryFolder, { recursive: true });
-        writeFileSync(temporary, body, { mode: FILE_MODE, flag: "wx" });
-      }
-    } catch (error) {
-      removeQuietly(temporary); // a write that failed half-way (say, a full disk) leaves no partial file
-      throw error;
-    }
-    return temporary;
-  }
-
-  /**
-   * Creates the file at `path` with `create` (a `link` or an exclusive open),
-   * making its folder first unless it is known to exist. True when created,
-   * false when the name was taken (EEXIST).
-   */
-  private place(key: string, path: string, create: (path: string) => void): boolean {
-    const folder = dirname(path);
-    // A concurrent delete may remove the (then empty) folder before the file lands: make it again, twice at most.
-    for (let made = 0; ; ) {
-      if (!this.knownFolders.has(folder)) {
-        mkdirSync(folder, { recursive: true });
-        made += 1;
-        this.rememberFolder(folder);
-      }
-      try {
-        create(path);
-        return true;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "EEXIST") return false;
-        this.knownFolders.delete(folder);
-        if (code === "ENOENT" && made < 2) continue;
-        throw new DependencyError(`writing ${key} to the local store failed`, { cause: error });
-      }
-    }
-  }
-
-  private rememberFolder(folder: string): void {
-    this.knownFolders.add(folder);
-    if (this.knownFolders.size > MAX_KNOWN_FOLDERS) {
-      const oldest = this.knownFolders.values().next().value;
-      if (oldest !== undefined) this.knownFolders.delete(oldest);
-    }
-  }
-
   /** The file for `key`; throws for any key that could leave the root. */
   private pathOf(key: string): string {
     if (!SAFE_KEY.test(key) || key.split("/").some((part) => part === "" || part === "." || part === "..")) {
@@ -178,13 +123,5 @@ export class FileObjectStore implements ObjectStore {
     const inside = relative(this.root, path);
     if (inside.startsWith("..") || isAbsolute(inside)) throw new Error("refusing an object key outside the store");
     return path;
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone (or never created): nothing to clean up
   }
 }
