@@ -1,22 +1,122 @@
-/** CertificateImporter on AWS Certificate Manager (ImportCertificate). */
-import { type ACMClient, ImportCertificateCommand } from "@aws-sdk/client-acm";
+/**
+ * CertificateImporter on AWS Certificate Manager (ImportCertificate).
+ *
+ * It sends the one JSON request itself (signed by `aws/signature-v4.ts`)
+ * rather than through `@aws-sdk/client-acm`, for the same cold-start reason
+ * as the S3 adapter (issue 6). The request is what the SDK sends: the PEM
+ * texts as base64 blobs, the tags as a Key/Value list.
+ */
+import { DependencyError } from "../core/errors.js";
 import type { CertificateImporter, CertificateImportRequest } from "../core/ports.js";
+import { awsCredentials, awsDnsSuffix, awsRegion } from "./aws/aws-environment.js";
+import { AwsHttpClient, type AwsResponse, type AwsTransportOptions } from "./aws/aws-http-client.js";
 
-const encoder = new TextEncoder();
+export interface AcmCertificateImporterOptions {
+  /** ACM endpoint URL, e.g. a local ACM protocol server. Default `https://acm.<region>.amazonaws.com`. */
+  endpoint?: string | undefined;
+  /**
+   * Where the region (`AWS_REGION`, else `AWS_DEFAULT_REGION`) and credentials
+   * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, else
+   * the SDK's default chain, loaded lazily) are read. Default `process.env`.
+   */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Attempts, timeout and retry delays; the defaults (3 attempts, 10 s, jittered backoff) suit Lambda. */
+  transport?: AwsTransportOptions | undefined;
+}
+
+/** What ACM answered when ImportCertificate failed: status, error type and message, never the request. */
+export class AcmRequestError extends Error {
+  override readonly name = "AcmRequestError";
+
+  constructor(
+    readonly status: number,
+    /** e.g. `ValidationException`, `LimitExceededException`, when the response named one. */
+    readonly errorType: string | undefined,
+    acmMessage: string | undefined,
+    /** `x-amzn-requestid`, for AWS support. */
+    readonly requestId: string | undefined,
+  ) {
+    super(`${status} ${errorType ?? "(no error type)"}${acmMessage ? `: ${acmMessage}` : ""}`);
+  }
+}
 
 export class AcmCertificateImporter implements CertificateImporter {
-  constructor(private readonly client: ACMClient) {}
+  private readonly client: AwsHttpClient;
+
+  /** Throws when no region is configured. */
+  constructor(options: AcmCertificateImporterOptions = {}) {
+    const env = options.env ?? process.env;
+    const region = awsRegion(env);
+    this.client = new AwsHttpClient({
+      ...options.transport,
+      endpoint: options.endpoint ?? `https://acm.${region}.${awsDnsSuffix(region)}`,
+      region,
+      service: "acm",
+      credentials: awsCredentials(env),
+      errorCodeOf: (response) => acmError(response).errorType,
+    });
+  }
 
   async importCertificate(request: CertificateImportRequest): Promise<{ certificateArn: string }> {
-    const response = await this.client.send(
-      new ImportCertificateCommand({
-        Certificate: encoder.encode(request.certificatePem),
-        PrivateKey: encoder.encode(request.privateKeyPem),
-        CertificateChain: encoder.encode(request.certificateChainPem),
-        Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
-    if (!response.CertificateArn) throw new Error("ACM ImportCertificate returned no CertificateArn");
-    return { certificateArn: response.CertificateArn };
+    let response: AwsResponse;
+    try {
+      response = await this.client.send({
+        method: "POST",
+        path: "/",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "CertificateManager.ImportCertificate",
+        },
+        body: JSON.stringify({
+          Certificate: base64(request.certificatePem),
+          PrivateKey: base64(request.privateKeyPem),
+          CertificateChain: base64(request.certificateChainPem),
+          Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      });
+    } catch (error) {
+      throw new DependencyError(`ACM ImportCertificate failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (response.status !== 200) {
+      const { errorType, message } = acmError(response);
+      throw new DependencyError(`ACM ImportCertificate failed: ${response.status} ${errorType ?? ""}`.trimEnd(), {
+        cause: new AcmRequestError(response.status, errorType, message, response.headers["x-amzn-requestid"]),
+      });
+    }
+    const certificateArn = parseJson(response.body)?.CertificateArn;
+    if (typeof certificateArn !== "string" || certificateArn === "") {
+      throw new DependencyError("ACM ImportCertificate returned no CertificateArn");
+    }
+    return { certificateArn };
   }
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The error type and message of a failed JSON-protocol response. The type is
+ * `__type` (or the `x-amzn-errortype` header) without its namespace
+ * (`com.amazonaws.acm#`) or trailing `:<url>`, as the SDK reads it. The
+ * message loses any long base64 run, so that it cannot carry key material
+ * back into logs even if a service echoed input.
+ */
+function acmError(response: AwsResponse): { errorType: string | undefined; message: string | undefined } {
+  const body = parseJson(response.body);
+  const rawType = typeof body?.__type === "string" ? body.__type : response.headers["x-amzn-errortype"];
+  const errorType = rawType?.split(":")[0]?.split("#").pop() || undefined;
+  const rawMessage = body?.message ?? body?.Message;
+  const message =
+    typeof rawMessage === "string" ? rawMessage.replace(/[A-Za-z0-9+/=]{40,}/g, "[redacted]").slice(0, 500) : undefined;
+  return { errorType, message };
 }
