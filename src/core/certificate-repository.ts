@@ -280,16 +280,24 @@ export class CertificateRepository {
       ["certificate.pem", material.certificatePem],
       ["certificate_chain.pem", material.certificateChainPem],
     ];
-    const written: string[] = [];
-    for (const [file, body] of files) {
-      if (body === undefined) continue;
+    // The files are written at once (three S3 round trips overlap instead of following each other).
+    // Nothing is visible until the record is written after them, so the order among them does not matter.
+    const writes = files.flatMap(([file, body]) => {
+      if (body === undefined) return [];
       const key = `${folder}${file}`;
+      return [{ key, created: this.store.putIfAbsent(key, body, PEM) }];
+    });
+    const outcomes = await Promise.allSettled(writes.map((write) => write.created));
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+    const written: string[] = [];
+    writes.forEach(({ key }, index) => {
       // A serial is 126 random bits: a taken key means a bug, never a normal race.
-      if (!(await this.store.putIfAbsent(key, body, PEM))) {
+      if ((outcomes[index] as PromiseFulfilledResult<boolean>).value !== true) {
         throw new Error(`refusing to overwrite existing object ${key}`);
       }
       written.push(key);
-    }
+    });
     return written;
   }
 }
