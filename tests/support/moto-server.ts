@@ -14,6 +14,13 @@ export interface MotoServer {
   /** An S3 client on this server (path-style). */
   s3: S3Client;
   createBucket(name: string): Promise<void>;
+  /**
+   * Makes moto check the SigV4 signature (with botocore's signer) of every
+   * later request, against an IAM user it creates here with an allow-all
+   * policy; resolves that user's credentials. Clients still on the dummy
+   * `testing` credentials (`s3`, `env`) are refused from then on.
+   */
+  requireSignatures(): Promise<{ accessKeyId: string; secretAccessKey: string }>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +66,40 @@ export async function startMotoServer(): Promise<MotoServer> {
     s3,
     async createBucket(name) {
       await s3.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async requireSignatures() {
+      // While moto checks nothing, IAM calls need only name their service in a credential scope.
+      const iam = async (params: Record<string, string>): Promise<string> => {
+        const response = await fetch(`${endpoint}/`, {
+          method: "POST",
+          headers: {
+            authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${env.AWS_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({ Version: "2010-05-08", ...params }),
+        });
+        const text = await response.text();
+        if (!response.ok) throw new Error(`moto IAM ${params.Action} failed: ${response.status} ${text}`);
+        return text;
+      };
+      const userName = `signer-${Date.now()}`;
+      await iam({ Action: "CreateUser", UserName: userName });
+      const created = await iam({ Action: "CreateAccessKey", UserName: userName });
+      await iam({
+        Action: "PutUserPolicy",
+        UserName: userName,
+        PolicyName: "allow-all",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+        }),
+      });
+      const accessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(created)?.[1];
+      const secretAccessKey = /<SecretAccessKey>([^<]+)<\/SecretAccessKey>/.exec(created)?.[1];
+      if (!accessKeyId || !secretAccessKey) throw new Error(`moto IAM CreateAccessKey answered no key: ${created}`);
+      const reset = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body: "0" });
+      if (!reset.ok) throw new Error(`moto reset-auth failed: ${reset.status}`);
+      return { accessKeyId, secretAccessKey };
     },
     async stop() {
       s3.destroy();

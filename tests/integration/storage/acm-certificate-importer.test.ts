@@ -1,0 +1,104 @@
+/**
+ * AcmCertificateImporter against a real ACM protocol server (moto_server): a
+ * server certificate made by the core arrives whole, with its chain and tags,
+ * as the SDK's ACMClient reads it back; then, with moto checking every
+ * signature (botocore's SigV4), a signed import is accepted and a wrong
+ * secret refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AcmCertificateImporter, AcmRequestError } from "../../../src/adapters/acm-certificate-importer.js";
+import { DependencyError } from "../../../src/core/errors.js";
+import type { CertificateImportRequest } from "../../../src/core/ports.js";
+import { createTestHierarchy, type TestHierarchy } from "../../support/hierarchy.js";
+import { type MotoServer, startMotoServer } from "../../support/moto-server.js";
+import { acmClient, importedCertificate, pemBody } from "./aws-support.js";
+
+const FQDN = "broker.acm-it.example.com";
+
+let moto: MotoServer;
+let hierarchy: TestHierarchy;
+let request: CertificateImportRequest;
+
+beforeAll(async () => {
+  [moto, hierarchy] = await Promise.all([startMotoServer(), createTestHierarchy()]);
+  const issued = await hierarchy.issueServer({ fqdn: FQDN });
+  if (!issued.privateKeyPem) throw new Error("the server certificate came without its key");
+  request = {
+    certificatePem: issued.record.certificate,
+    privateKeyPem: issued.privateKeyPem,
+    certificateChainPem: issued.record.certificate_chain,
+    tags: { "iot-certificates:serial-number": issued.record.serial_number, "iot-certificates:fqdn": FQDN },
+  };
+});
+
+/** The error a promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+afterAll(async () => {
+  hierarchy?.remove();
+  await moto?.stop();
+});
+
+describe("AcmCertificateImporter on moto_server", () => {
+  it("imports a server certificate with its chain and tags, as ACMClient reads it back", async () => {
+    const importer = new AcmCertificateImporter({ endpoint: moto.endpoint, env: moto.env });
+    const { certificateArn } = await importer.importCertificate(request);
+    expect(certificateArn).toMatch(/^arn:aws:acm:us-east-1:\d{12}:certificate\//);
+    const acm = acmClient(moto);
+    const imported = await importedCertificate(acm, certificateArn);
+    acm.destroy();
+    expect(imported.description).toMatchObject({ DomainName: FQDN, Type: "IMPORTED" });
+    expect(imported.description?.SubjectAlternativeNames).toContain(FQDN);
+    expect(pemBody(imported.certificate)).toBe(pemBody(request.certificatePem));
+    // moto appends its own "Amazon" CA to the chain it returns; ours must come first, whole.
+    expect(pemBody(imported.certificateChain).startsWith(pemBody(request.certificateChainPem))).toBe(true);
+    expect(imported.tags).toEqual(request.tags);
+  });
+
+  it("names ACM's error for a certificate ACM refuses, without the private key", async () => {
+    const importer = new AcmCertificateImporter({ endpoint: moto.endpoint, env: moto.env });
+    const failure = await rejection(
+      importer.importCertificate({
+        ...request,
+        certificatePem: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+      }),
+    );
+    expect(failure).toBeInstanceOf(DependencyError);
+    expect(failure.cause).toBeInstanceOf(AcmRequestError);
+    expect((failure.cause as AcmRequestError).errorType).toBeTruthy();
+    const keyBody = pemBody(request.privateKeyPem);
+    for (let e: Error | undefined = failure; e; e = e.cause as Error | undefined) {
+      expect(`${e.message} ${JSON.stringify(e)}`).not.toContain(keyBody.slice(0, 40));
+    }
+  });
+});
+
+// Last: once moto checks signatures, clients on the dummy credentials stop working.
+describe("AcmCertificateImporter on moto_server checking every signature", () => {
+  it("is accepted signed with the right secret and refused with a wrong one", async () => {
+    const credentials = await moto.requireSignatures();
+    const signed = new AcmCertificateImporter({
+      endpoint: moto.endpoint,
+      env: {
+        ...moto.env,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      },
+    });
+    expect((await signed.importCertificate(request)).certificateArn).toMatch(/^arn:aws:acm:/);
+    const forged = new AcmCertificateImporter({
+      endpoint: moto.endpoint,
+      env: { ...moto.env, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: "not-the-secret" },
+    });
+    const failure = await rejection(forged.importCertificate(request));
+    expect(failure).toBeInstanceOf(DependencyError);
+    expect(failure.cause).toMatchObject({ status: 403 });
+  });
+});
