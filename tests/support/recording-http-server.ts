@@ -13,6 +13,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: IncomingMessage["headers"];
   body: Buffer;
+  /** The client's port: requests on one kept-alive connection share it. */
+  remotePort: number | undefined;
 }
 
 /** An answer: a response, or `"drop"` to close the connection without one. */
@@ -43,6 +45,7 @@ export async function startRecordingServer(): Promise<RecordingServer> {
         query: Object.fromEntries(url.searchParams),
         headers: request.headers,
         body: Buffer.concat(chunks),
+        remotePort: request.socket.remotePort,
       });
       const answer = answers.shift() ?? fallback;
       if (answer === "drop") {

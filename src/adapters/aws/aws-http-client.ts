@@ -206,7 +206,8 @@ export class AwsHttpClient {
           incoming.on("data", (chunk: Buffer) => {
             size += chunk.length;
             if (size > maxBytes) {
-              outgoing.destroy(new ResponseTooLargeError(maxBytes));
+              reject(new ResponseTooLargeError(maxBytes));
+              incoming.destroy();
               return;
             }
             chunks.push(chunk);
