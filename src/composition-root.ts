@@ -7,10 +7,14 @@
  * Environment:
  * - `CERTIFICATE_BUCKET_NAME`: when set, certificates go to this S3 bucket and
  *   server certificates are imported into ACM (the Lambda configuration).
- * - `ENDPOINT_URL` (or the SDK's standard `AWS_ENDPOINT_URL`): optional
+ * - `ENDPOINT_URL` (or the AWS tools' standard `AWS_ENDPOINT_URL`): optional
  *   endpoint for S3 and ACM (e.g. a local S3 protocol server); path-style S3
  *   addressing is used then. The template declares `ENDPOINT_URL` empty so
  *   that `sam local start-api --env-vars env.json` can set it.
+ * - `AWS_REGION` (or `AWS_DEFAULT_REGION`) and credentials: read by the S3
+ *   and ACM adapters (src/adapters/aws), which sign their own requests
+ *   instead of loading the AWS SDK (its import alone cost ~200 ms of every
+ *   cold start; BENCHMARKS.md).
  * - `LOCAL_STORE_DIR`: when no bucket is set, the directory that stands in for
  *   S3 and ACM (default `.local-store`).
  * - `PUBLIC_BASE_URL`: optional public URL of the API; certificates then carry
@@ -26,7 +30,6 @@
  * it to run a handler in the S3 configuration (`CERTIFICATE_BUCKET_NAME` set)
  * on in-memory fakes of the ports; production code never calls it.
  */
-import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
@@ -73,10 +76,7 @@ export function configuredObjectStore(): ObjectStore {
     const config = currentConfiguration();
     objectStore =
       config.storage === "s3"
-        ? new S3ObjectStore(
-            new S3Client({ endpoint: config.endpoint, forcePathStyle: config.endpoint !== undefined }),
-            config.bucket,
-          )
+        ? new S3ObjectStore({ bucket: config.bucket, endpoint: config.endpoint })
         : new FileObjectStore(config.directory);
   }
   return objectStore;
@@ -93,26 +93,23 @@ export function certificateImporter(): CertificateImporter {
   if (!importer) {
     const config = currentConfiguration();
     importer =
-      config.storage === "s3" ? lazyAcmCertificateImporter() : new LocalCertificateImporter(configuredObjectStore());
+      config.storage === "s3"
+        ? lazyAcmCertificateImporter(config.endpoint)
+        : new LocalCertificateImporter(configuredObjectStore());
   }
   return importer;
 }
 
 /**
- * The ACM importer, loading the ACM client on its first import. Only this
- * function reaches `@aws-sdk/client-acm`, through dynamic imports: esbuild
- * drops it from every bundle whose handler never asks for an importer, so
- * those functions (all but the server one) never load the ACM client, even
- * with the SDK external (an external static import is always kept).
+ * The ACM importer, loaded on its first import: only the server function
+ * imports certificates into ACM, and the dynamic import lets esbuild leave
+ * the adapter out of every other function's start-up.
  */
-function lazyAcmCertificateImporter(): CertificateImporter {
+function lazyAcmCertificateImporter(endpoint: string | undefined): CertificateImporter {
   let loading: Promise<CertificateImporter> | undefined;
   const load = async (): Promise<CertificateImporter> => {
-    const [{ ACMClient }, { AcmCertificateImporter }] = await Promise.all([
-      import("@aws-sdk/client-acm"),
-      import("./adapters/acm-certificate-importer.js"),
-    ]);
-    return new AcmCertificateImporter(new ACMClient({}));
+    const { AcmCertificateImporter } = await import("./adapters/acm-certificate-importer.js");
+    return new AcmCertificateImporter({ endpoint });
   };
   return {
     async importCertificate(request) {
