@@ -8,7 +8,7 @@
  */
 import { DependencyError } from "../core/errors.js";
 import type { CertificateImporter, CertificateImportRequest } from "../core/ports.js";
-import { awsCredentials, awsDnsSuffix, awsRegion } from "./aws/aws-environment.js";
+import { awsCredentials, awsDnsSuffix, awsMaxAttempts, awsRegion } from "./aws/aws-environment.js";
 import { AwsHttpClient, type AwsResponse, type AwsTransportOptions } from "./aws/aws-http-client.js";
 
 export interface AcmCertificateImporterOptions {
@@ -48,6 +48,7 @@ export class AcmCertificateImporter implements CertificateImporter {
     const env = options.env ?? process.env;
     const region = awsRegion(env);
     this.client = new AwsHttpClient({
+      maxAttempts: awsMaxAttempts(env),
       ...options.transport,
       endpoint: options.endpoint ?? `https://acm.${region}.${awsDnsSuffix(region)}`,
       region,

@@ -9,7 +9,7 @@
  */
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
-import { awsCredentials, awsDnsSuffix, awsRegion } from "./aws/aws-environment.js";
+import { awsCredentials, awsDnsSuffix, awsMaxAttempts, awsRegion } from "./aws/aws-environment.js";
 import { AwsHttpClient, type AwsResponse, type AwsTransportOptions } from "./aws/aws-http-client.js";
 import { parseListObjectsV2, parseS3Error } from "./aws/s3-xml.js";
 
@@ -66,6 +66,7 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = options.bucket;
     this.bucketPath = bucketPath;
     this.client = new AwsHttpClient({
+      maxAttempts: awsMaxAttempts(env),
       ...options.transport,
       endpoint,
       region,

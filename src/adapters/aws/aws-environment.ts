@@ -23,6 +23,21 @@ export function awsRegion(env: NodeJS.ProcessEnv): string {
   return region;
 }
 
+/**
+ * `AWS_MAX_ATTEMPTS`, the AWS tools' standard setting (attempts per request,
+ * the first included), when set; an Error naming it when it is not a whole
+ * number from 1 to 10.
+ */
+export function awsMaxAttempts(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.AWS_MAX_ATTEMPTS?.trim();
+  if (!value) return undefined;
+  const attempts = /^\d{1,2}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(attempts >= 1 && attempts <= 10)) {
+    throw new Error(`AWS_MAX_ATTEMPTS must be a whole number from 1 to 10; got '${value}'`);
+  }
+  return attempts;
+}
+
 /** AWS's DNS suffix for a region's endpoints: China's regions have their own. */
 export function awsDnsSuffix(region: string): string {
   return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";

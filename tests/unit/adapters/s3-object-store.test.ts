@@ -221,6 +221,18 @@ describe("S3ObjectStore's retries", () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it("AWS_MAX_ATTEMPTS=1 (the AWS tools' setting) makes a persistent 500 fail after one request", async () => {
+    const once = new S3ObjectStore({
+      bucket: BUCKET,
+      endpoint: server.endpoint,
+      env: { ...ENV, AWS_MAX_ATTEMPTS: "1" },
+      transport: { retryDelayMs: () => 0 },
+    });
+    server.script([], { status: 500, body: s3Error("InternalError") });
+    expect(await rejection(once.get("k"))).toBeInstanceOf(DependencyError);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("a 400 with a throttling code is retried; a dropped connection too", async () => {
     server.script([{ status: 400, body: s3Error("RequestTimeout") }, "drop", { status: 200, body: "ok" }]);
     expect(await store.get("k")).toBe("ok");

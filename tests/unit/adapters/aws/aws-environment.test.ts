@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   awsCredentials,
   awsDnsSuffix,
+  awsMaxAttempts,
   awsRegion,
   cachedCredentials,
 } from "../../../../src/adapters/aws/aws-environment.js";
@@ -17,6 +18,19 @@ describe("awsRegion", () => {
   it("knows China's DNS suffix", () => {
     expect(awsDnsSuffix("cn-northwest-1")).toBe("amazonaws.com.cn");
     expect(awsDnsSuffix("eu-north-1")).toBe("amazonaws.com");
+  });
+});
+
+describe("awsMaxAttempts", () => {
+  it("reads AWS_MAX_ATTEMPTS when set, and refuses what is not 1 to 10 with the variable's name", () => {
+    expect(awsMaxAttempts({})).toBeUndefined();
+    expect(awsMaxAttempts({ AWS_MAX_ATTEMPTS: " 1 " })).toBe(1);
+    expect(awsMaxAttempts({ AWS_MAX_ATTEMPTS: "10" })).toBe(10);
+    for (const value of ["0", "11", "-1", "2.5", "three"]) {
+      expect(() => awsMaxAttempts({ AWS_MAX_ATTEMPTS: value })).toThrow(
+        `AWS_MAX_ATTEMPTS must be a whole number from 1 to 10; got '${value}'`,
+      );
+    }
   });
 });
 
