@@ -6,17 +6,17 @@
  * `If-None-Match: *`. An empty object (an inventory entry) has no half to
  * see: it is created in place with `O_CREAT | O_EXCL`, just as exclusive.
  *
- * Writes run on a thread of their own (`file-writer-thread.ts`), so their
- * ~20 system calls per certificate overlap with the signing of the next one
- * instead of holding the event loop. This store serves one developer's
- * local server and the tests, never Lambda. Reads are synchronous (one
+ * Writes are gathered per event-loop turn and, when many come at once (a
+ * batch of devices), run on a thread of their own (`file-writer-thread.ts`),
+ * so their ~20 system calls per certificate overlap with the signing of the
+ * next one instead of holding the event loop; a few are done in place. This
+ * store serves one developer's local server and the tests, never Lambda. Reads are synchronous (one
  * `readFile` of a small file costs less than a hand-off to libuv's pool);
  * listing stays asynchronous (a folder of tens of thousands of entries is
  * read in one call that may take milliseconds).
  *
- * The writer thread remembers the folders it created (or found), so the
- * files of one certificate folder cost one `mkdir`, not four; the memory is
- * bounded, and a folder removed behind its back (a concurrent `delete`
+ * The writer remembers the folders it created (or found), so the files of
+ * one certificate folder cost one `mkdir`, not four; the memory is bounded, and a folder removed behind its back (a concurrent `delete`
  * removes emptied folders) is noticed when a write into it fails with
  * ENOENT: it is forgotten, made again and the write retried.
  */

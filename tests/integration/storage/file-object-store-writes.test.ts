@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileObjectStore } from "../../../src/adapters/file-object-store.js";
+import { fileWriterThread } from "../../../src/adapters/file-writer-thread.js";
 import { DependencyError } from "../../../src/core/errors.js";
 import type { ObjectStore } from "../../../src/core/ports.js";
 import { temporaryDirectory } from "../../support/temporary-directory.js";
@@ -147,5 +148,55 @@ describe("FileObjectStore writes", () => {
     await store.putIfAbsent("a/folder/file", "x", PEM);
     await expect(store.get("a/folder")).rejects.toBeInstanceOf(DependencyError);
     expect(readdirSync(directory.path).sort()).toEqual([".tmp", "a"]);
+  });
+
+  it("hands many writes of one turn to the writer thread, with the same outcomes, modes and no temporary file", async () => {
+    const before = fileWriterThread().handedOver;
+    expect(await store.putIfAbsent("fleet/taken.pem", "first\n", PEM)).toBe(true);
+    const keys = Array.from({ length: 40 }, (_, index) => `fleet/d-${index}/ab/certificate.pem`);
+    const outcomes = await Promise.all([
+      ...keys.map((key) => store.putIfAbsent(key, `${key}\n`, PEM)),
+      ...keys.slice(0, 10).map((key) => store.putIfAbsent(key, "a second writer\n", PEM)),
+      store.putIfAbsent("fleet/taken.pem", "second\n", PEM),
+      ...keys.map((key) => store.putIfAbsent(`inventory/device/${key.split("/")[1]}`, "", "application/octet-stream")),
+    ]);
+    expect(fileWriterThread().handedOver - before).toBe(91);
+    expect(outcomes.slice(0, 40)).toEqual(keys.map(() => true));
+    expect(outcomes.slice(40, 51)).toEqual(Array.from({ length: 11 }, () => false));
+    expect(outcomes.slice(51)).toEqual(keys.map(() => true));
+    for (const key of keys) {
+      expect(await store.get(key)).toBe(`${key}\n`);
+      expect(modeOf(key)).toBe(0o600);
+    }
+    expect(await store.get("fleet/taken.pem")).toBe("first\n");
+    expect(temporaryFiles()).toEqual([]);
+  });
+
+  it("lets exactly one of many writers of one key win, whether in place or on the thread", async () => {
+    const key = "race/ab/certificate.pem";
+    const onThread = Promise.all(
+      Array.from({ length: 20 }, (_, index) => store.putIfAbsent(key, `thread ${index}\n`, PEM)),
+    );
+    const inPlace = new Promise<boolean>((resolve, reject) =>
+      setImmediate(() => store.putIfAbsent(key, "in place\n", PEM).then(resolve, reject)),
+    );
+    const outcomes = [...(await onThread), await inPlace];
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const winner = outcomes.indexOf(true);
+    expect(await store.get(key)).toBe(winner === 20 ? "in place\n" : `thread ${winner}\n`);
+    expect(temporaryFiles()).toEqual([]);
+  });
+
+  it("reports a write the thread could not do as a DependencyError naming the key, and leaves no temporary file", async () => {
+    await store.putIfAbsent("blocked", "a file where a folder must go", PEM);
+    const writes = Array.from({ length: 20 }, (_, index) => store.putIfAbsent(`blocked/d-${index}.pem`, "x", PEM));
+    const results = await Promise.allSettled(writes);
+    for (const [index, result] of results.entries()) {
+      expect(result.status).toBe("rejected");
+      const reason = (result as PromiseRejectedResult).reason;
+      expect(reason).toBeInstanceOf(DependencyError);
+      expect(reason.message).toContain(`blocked/d-${index}.pem`);
+    }
+    expect(temporaryFiles()).toEqual([]);
   });
 });
