@@ -4,7 +4,8 @@
  * server with LOCAL_API_TOKEN) and SigV4 signing for a deployed API with IAM
  * authorization (credentials from the standard AWS chain).
  */
-import { createHash, createHmac } from "node:crypto";
+import { awsCredentials } from "../adapters/aws/aws-environment.js";
+import { signRequest as signAwsRequest } from "../adapters/aws/signature-v4.js";
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -82,7 +83,11 @@ export class ApiClient {
   }
 }
 
-/** Signs with SigV4 for API Gateway (service `execute-api`). */
+/**
+ * Signs with SigV4 for API Gateway (service `execute-api`), with the signer
+ * and credential chain the S3 and ACM adapters use (credentials from the
+ * environment, else the AWS SDK's default chain: profiles, SSO, instance roles).
+ */
 async function signRequest(
   method: string,
   url: URL,
@@ -90,64 +95,23 @@ async function signRequest(
   payload: string | undefined,
   regionOption: string | undefined,
 ): Promise<Record<string, string>> {
-  const [{ SignatureV4 }, { defaultProvider }] = await Promise.all([
-    import("@smithy/signature-v4"),
-    import("@aws-sdk/credential-provider-node"),
-  ]);
   const region =
     regionOption ??
     /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1] ??
     process.env.AWS_REGION ??
     process.env.AWS_DEFAULT_REGION;
   if (!region) throw new ApiError(0, "SigV4 needs a region: pass --region or set AWS_REGION", undefined);
-  const signer = new SignatureV4({
-    credentials: defaultProvider(),
-    region,
-    service: "execute-api",
-    sha256: NodeSha256,
-  });
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers: { ...headers, host: url.host },
-    body: payload,
-  });
-  return signed.headers as Record<string, string>;
-}
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-function bytes(data: SourceData): string | Uint8Array {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** SHA-256 / HMAC-SHA-256 for the signer, on node:crypto. */
-class NodeSha256 {
-  private hash: ReturnType<typeof createHash>;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = NodeSha256.create(secret);
-  }
-
-  private static create(secret?: SourceData): ReturnType<typeof createHash> {
-    return secret === undefined ? createHash("sha256") : (createHmac("sha256", bytes(secret)) as never);
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = NodeSha256.create(this.secret);
-  }
+  const credentials = await awsCredentials(process.env)();
+  return signAwsRequest(
+    {
+      method,
+      host: url.host,
+      // The signer encodes the path itself: give it the segments as they read.
+      path: url.pathname.split("/").map(decodeURIComponent).join("/"),
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body: payload,
+    },
+    { credentials, region, service: "execute-api" },
+  );
 }

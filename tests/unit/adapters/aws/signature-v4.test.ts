@@ -6,7 +6,6 @@
  * requests `S3Client` and `ACMClient` send, captured before they leave.
  * Equal means byte-equal: the whole Authorization header and every other header.
  */
-import { createHash, createHmac } from "node:crypto";
 import { ACMClient, ImportCertificateCommand } from "@aws-sdk/client-acm";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { escapeUriPath } from "@smithy/core/protocols";
@@ -15,39 +14,7 @@ import type { HttpRequest as SmithyHttpRequest } from "@smithy/types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type AwsCredentials, encodeUriPath, signRequest } from "../../../../src/adapters/aws/signature-v4.js";
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-/** SHA-256 / HMAC-SHA-256 for the SDK signer, on node:crypto (as src/cli/api-client.ts). */
-class NodeSha256 {
-  private hash: ReturnType<typeof createHash>;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = NodeSha256.create(secret);
-  }
-
-  private static create(secret?: SourceData): ReturnType<typeof createHash> {
-    return secret === undefined ? createHash("sha256") : (createHmac("sha256", bytes(secret)) as never);
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = NodeSha256.create(this.secret);
-  }
-}
-
-function bytes(data: SourceData): string | Uint8Array {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
+import { NodeSha256 } from "../../../support/node-sha256.js";
 
 const CREDENTIALS: AwsCredentials = {
   accessKeyId: "AKIDEXAMPLE",
