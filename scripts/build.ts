@@ -27,10 +27,12 @@ const common: BuildOptions = {
 
 /**
  * The Lambda Node.js runtime ships AWS SDK v3 (with its @smithy and
- * @aws-crypto packages): the functions import it from there instead of
- * carrying their own copy, which cuts each bundle by about 600 KB and its
- * cold start accordingly. The local server resolves the same imports from
- * node_modules. template.yaml's `External` of every function must say the
+ * @aws-crypto packages). The functions sign their own S3 and ACM requests
+ * (src/adapters/aws: the SDK clients cost ~200 ms of each cold start); the
+ * one SDK package they may still load, the default credential chain, only
+ * where the environment holds no credentials (never on Lambda), is imported
+ * from the runtime's copy instead of being bundled. The local server
+ * resolves the same import from node_modules. template.yaml's `External` of every function must say the
  * same (checked below), so `sam build` and this build produce the same code.
  */
 export const LAMBDA_RUNTIME_EXTERNALS = ["@aws-sdk/*", "@smithy/*", "@aws-crypto/*"];
