@@ -126,8 +126,17 @@ function lazyAcmCertificateImporter(endpoint: string | undefined): CertificateIm
 export function issuanceContext(env: NodeJS.ProcessEnv = process.env): IssuanceContext {
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
   const keyPairs = keyPool(env);
-  return { ...(publicBaseUrl ? { publicBaseUrl } : {}), ...(keyPairs ? { keyPairs } : {}) };
+  return {
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    ...(keyPairs ? { keyPairs } : {}),
+    // The local store's writer thread overlaps 64 devices' writes with signing (a batch of 1,000:
+    // 888 -> 675 ms against 16 here); S3 keeps the core's default (see IssuanceContext).
+    ...(readConfiguration(env).storage === "local" ? { batchConcurrency: LOCAL_BATCH_CONCURRENCY } : {}),
+  };
 }
+
+/** Devices a batch issues at once on the local store. */
+const LOCAL_BATCH_CONCURRENCY = 64;
 
 /** Reads `KEY_POOL_SIZE`: 0 (off) when unset; an Error naming the variable when it is not 0 to 64. */
 export function keyPoolSize(env: NodeJS.ProcessEnv = process.env): number {

@@ -16,8 +16,8 @@ export const MAX_BATCH_SIZE = 1000;
 export const MAX_RSA_BATCH_SIZE = 100;
 /** Default key of batch devices: EC P-256 (fast to generate; RSA for fleets is slow). */
 export const DEFAULT_BATCH_KEY_ALGORITHM: KeyAlgorithm = "EC-P256";
-/** Devices issued at once: enough to overlap storage round trips, few enough to bound memory. */
-const CONCURRENCY = 16;
+/** Devices issued at once unless the context says otherwise: enough to overlap storage round trips, few enough to bound memory. */
+export const DEFAULT_BATCH_CONCURRENCY = 16;
 
 export interface IssueDeviceBatchRequest extends SignedRequest {
   /** Number of devices with generated ids and keys. Give this or `devices`. */
@@ -76,7 +76,8 @@ export async function issueDeviceBatch(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  const concurrency = context.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
 }
 

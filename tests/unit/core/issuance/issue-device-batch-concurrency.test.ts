@@ -1,0 +1,60 @@
+/**
+ * How many devices a batch issues at once: the core's default (16), or what
+ * the issuance context says (the composition root gives the local store 64).
+ * Measured as the number of certificate folders with a write in progress at
+ * the same moment, on a store whose writes take a few milliseconds.
+ */
+import { describe, expect, it } from "vitest";
+import { CertificateRepository } from "../../../../src/core/certificate-repository.js";
+import { DEFAULT_BATCH_CONCURRENCY, issueDeviceBatch } from "../../../../src/core/issuance/issue-device-batch.js";
+import type { ObjectStore } from "../../../../src/core/ports.js";
+import { createMemoryHierarchy } from "./memory-hierarchy.js";
+
+/** The store, with each write delayed, recording the most certificate folders written at once. */
+function slowStore(store: ObjectStore): { store: ObjectStore; mostFoldersAtOnce: () => number } {
+  const inFlight = new Map<string, number>();
+  let most = 0;
+  const slow: ObjectStore = {
+    get: (key) => store.get(key),
+    delete: (key) => store.delete(key),
+    list: (prefix, options) => store.list(prefix, options),
+    async putIfAbsent(key, body, contentType) {
+      const folder = key.startsWith("device_certificates/") ? key.split("/").slice(0, 3).join("/") : undefined;
+      if (folder) {
+        inFlight.set(folder, (inFlight.get(folder) ?? 0) + 1);
+        most = Math.max(most, inFlight.size);
+      }
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        return await store.putIfAbsent(key, body, contentType);
+      } finally {
+        if (folder) {
+          const left = (inFlight.get(folder) ?? 1) - 1;
+          if (left === 0) inFlight.delete(folder);
+          else inFlight.set(folder, left);
+        }
+      }
+    },
+  };
+  return { store: slow, mostFoldersAtOnce: () => most };
+}
+
+describe("issueDeviceBatch concurrency", () => {
+  it(`issues ${DEFAULT_BATCH_CONCURRENCY} devices at once by default`, async () => {
+    const hierarchy = await createMemoryHierarchy();
+    const { store, mostFoldersAtOnce } = slowStore(hierarchy.store);
+    const results = await issueDeviceBatch({ count: 40, issuer: "devices" }, new CertificateRepository(store));
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(mostFoldersAtOnce()).toBe(DEFAULT_BATCH_CONCURRENCY);
+  });
+
+  it.each([1, 5, 64])("issues as many devices at once as the context says (%i)", async (batchConcurrency) => {
+    const hierarchy = await createMemoryHierarchy();
+    const { store, mostFoldersAtOnce } = slowStore(hierarchy.store);
+    const results = await issueDeviceBatch({ count: 80, issuer: "devices" }, new CertificateRepository(store), {
+      batchConcurrency,
+    });
+    expect(results.filter((result) => result.ok)).toHaveLength(80);
+    expect(mostFoldersAtOnce()).toBe(batchConcurrency);
+  });
+});
