@@ -190,7 +190,13 @@ describe("signRequest equals @smithy/signature-v4 on random requests", () => {
           method: fc.constantFrom("GET", "PUT", "DELETE", "HEAD", "POST"),
           port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
           key: trickyString(60),
-          query: fc.dictionary(trickyString(12), trickyString(24), { maxKeys: 5 }),
+          // Not a parameter named `__proto__`: the SDK signer gathers the query in a plain object, where that
+          // key is lost (we sign it, as it is sent); our adapters' parameter names are fixed S3 names.
+          query: fc.dictionary(
+            trickyString(12).filter((name) => name !== "__proto__"),
+            trickyString(24),
+            { maxKeys: 5 },
+          ),
           body: fc.option(fc.oneof(trickyString(200), fc.uint8Array({ maxLength: 200 })), { nil: undefined }),
           date: fc.date({
             min: new Date("1970-01-01T00:00:00Z"),
