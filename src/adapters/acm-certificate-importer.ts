@@ -9,20 +9,10 @@
 import { DependencyError } from "../core/errors.js";
 import type { CertificateImporter, CertificateImportRequest } from "../core/ports.js";
 import { awsCredentials, awsDnsSuffix, awsMaxAttempts, awsRegion } from "./aws/aws-environment.js";
-import { AwsHttpClient, type AwsResponse, type AwsTransportOptions } from "./aws/aws-http-client.js";
+import { AwsHttpClient, type AwsResponse, type AwsServiceOptions } from "./aws/aws-http-client.js";
 
-export interface AcmCertificateImporterOptions {
-  /** ACM endpoint URL, e.g. a local ACM protocol server. Default `https://acm.<region>.amazonaws.com`. */
-  endpoint?: string | undefined;
-  /**
-   * Where the region (`AWS_REGION`, else `AWS_DEFAULT_REGION`) and credentials
-   * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, else
-   * the SDK's default chain, loaded lazily) are read. Default `process.env`.
-   */
-  env?: NodeJS.ProcessEnv | undefined;
-  /** Attempts, timeout and retry delays; the defaults (3 attempts, 10 s, jittered backoff) suit Lambda. */
-  transport?: AwsTransportOptions | undefined;
-}
+/** Endpoint default: `https://acm.<region>.amazonaws.com`. */
+export type AcmCertificateImporterOptions = AwsServiceOptions;
 
 /** What ACM answered when ImportCertificate failed: status, error type and message, never the request. */
 export class AcmRequestError extends Error {

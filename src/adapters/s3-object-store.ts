@@ -10,10 +10,10 @@
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
 import { awsCredentials, awsDnsSuffix, awsMaxAttempts, awsRegion } from "./aws/aws-environment.js";
-import { AwsHttpClient, type AwsResponse, type AwsTransportOptions } from "./aws/aws-http-client.js";
+import { AwsHttpClient, type AwsResponse, type AwsServiceOptions } from "./aws/aws-http-client.js";
 import { parseListObjectsV2, parseS3Error } from "./aws/s3-xml.js";
 
-export interface S3ObjectStoreOptions {
+export interface S3ObjectStoreOptions extends AwsServiceOptions {
   /** The bucket that holds the objects. */
   bucket: string;
   /**
@@ -23,14 +23,6 @@ export interface S3ObjectStoreOptions {
    * (`https://<bucket>.s3.<region>.amazonaws.com`) when the bucket name allows.
    */
   endpoint?: string | undefined;
-  /**
-   * Where the region (`AWS_REGION`, else `AWS_DEFAULT_REGION`) and credentials
-   * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, else
-   * the SDK's default chain, loaded lazily) are read. Default `process.env`.
-   */
-  env?: NodeJS.ProcessEnv | undefined;
-  /** Attempts, timeout and retry delays; the defaults (3 attempts, 10 s, jittered backoff) suit Lambda. */
-  transport?: AwsTransportOptions | undefined;
 }
 
 /** What an S3 request answered when it failed: status and S3 error code, never the request body. */

@@ -48,6 +48,21 @@ export interface AwsTransportOptions {
   maxResponseBytes?: number | undefined;
 }
 
+/** What both AWS adapters (S3, ACM) take: where to send, where to read region and credentials, how to retry. */
+export interface AwsServiceOptions {
+  /** Endpoint URL, e.g. a local S3/ACM protocol server; default AWS's regional endpoint. */
+  endpoint?: string | undefined;
+  /**
+   * Where the region (`AWS_REGION`, else `AWS_DEFAULT_REGION`), credentials
+   * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, else
+   * the SDK's default chain, loaded lazily) and `AWS_MAX_ATTEMPTS` are read.
+   * Default `process.env`.
+   */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Attempts, timeout and retry delays; the defaults (3 attempts, 10 s, jittered backoff) suit Lambda. */
+  transport?: AwsTransportOptions | undefined;
+}
+
 export interface AwsHttpClientOptions extends AwsTransportOptions {
   /** Scheme, host, port and optional base path of the service, e.g. `https://acm.eu-north-1.amazonaws.com`. */
   endpoint: string;

@@ -11,6 +11,7 @@ import { DependencyError } from "../../../src/core/errors.js";
 import type { CertificateImportRequest } from "../../../src/core/ports.js";
 import { createTestHierarchy, type TestHierarchy } from "../../support/hierarchy.js";
 import { type MotoServer, startMotoServer } from "../../support/moto-server.js";
+import { rejection } from "../../support/rejections.js";
 import { acmClient, importedCertificate, pemBody } from "./aws-support.js";
 
 const FQDN = "broker.acm-it.example.com";
@@ -30,16 +31,6 @@ beforeAll(async () => {
     tags: { "iot-certificates:serial-number": issued.record.serial_number, "iot-certificates:fqdn": FQDN },
   };
 });
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 afterAll(async () => {
   hierarchy?.remove();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AcmCertificateImporter, AcmRequestError } from "../../../src/adapters/acm-certificate-importer.js";
 import { DependencyError } from "../../../src/core/errors.js";
 import { type RecordingServer, startRecordingServer } from "../../support/recording-http-server.js";
+import { everythingSaid, rejection } from "../../support/rejections.js";
 
 const ENV = { AWS_REGION: "eu-north-1", AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret" };
 const ARN = "arn:aws:acm:eu-north-1:123456789012:certificate/0b4e4e4e-1111-2222-3333-444455556666";
@@ -40,23 +41,6 @@ function acmError(type: string, message: string) {
     headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "REQ7" },
     body: JSON.stringify({ __type: type, message }),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-function everythingSaid(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error as (Error & Record<string, unknown>) | undefined; e; e = e.cause as typeof e) {
-    parts.push(e.message, JSON.stringify(e), String(e.stack));
-  }
-  return parts.join("\n");
 }
 
 describe("AcmCertificateImporter", () => {

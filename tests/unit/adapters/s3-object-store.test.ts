@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore, S3RequestError, s3Addressing } from "../../../src/adapters/s3-object-store.js";
 import { DependencyError } from "../../../src/core/errors.js";
 import { type RecordingServer, startRecordingServer } from "../../support/recording-http-server.js";
+import { everythingSaid, rejection } from "../../support/rejections.js";
 
 const ENV = { AWS_REGION: "eu-north-1", AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret" };
 const BUCKET = "certs";
@@ -37,25 +38,6 @@ function s3Error(code: string, message = "message"): string {
 
 function sha256(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** Every message and cause message down the chain, with the causes' own fields, as one string. */
-function everythingSaid(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error as (Error & Record<string, unknown>) | undefined; e; e = e.cause as typeof e) {
-    parts.push(e.message, JSON.stringify(e), String(e.stack));
-  }
-  return parts.join("\n");
 }
 
 describe("the requests S3ObjectStore sends", () => {

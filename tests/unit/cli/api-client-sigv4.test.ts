@@ -33,6 +33,13 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
+/** The test credentials in the environment, as Lambda or a shell would set them. */
+function stubCredentials(sessionToken: string): void {
+  vi.stubEnv("AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId);
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey);
+  vi.stubEnv("AWS_SESSION_TOKEN", sessionToken);
+}
+
 /** The Authorization header the SDK signer computes for a captured request, signing what it signed. */
 async function sdkAuthorization(request: RecordedRequest, region: string): Promise<string> {
   const authorization = String(request.headers.authorization);
@@ -64,9 +71,7 @@ async function sdkAuthorization(request: RecordedRequest, region: string): Promi
 
 describe("ApiClient with sigv4", () => {
   it("signs a POST with a JSON body as the SDK signer would (execute-api, session token)", async () => {
-    vi.stubEnv("AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId);
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey);
-    vi.stubEnv("AWS_SESSION_TOKEN", CREDENTIALS.sessionToken);
+    stubCredentials(CREDENTIALS.sessionToken);
     server.script([{ status: 201, headers: { "content-type": "application/json" }, body: '{"ok":true}' }]);
     const client = new ApiClient({ baseUrl: `${server.endpoint}/prod`, sigv4: true, region: "eu-north-1" });
     expect(await client.post("/certificates/device", { issuer: "devices", device_id: "sensor 1" })).toEqual({
@@ -82,9 +87,7 @@ describe("ApiClient with sigv4", () => {
   });
 
   it("signs a GET with a query and an encoded path segment as the SDK signer would", async () => {
-    vi.stubEnv("AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId);
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey);
-    vi.stubEnv("AWS_SESSION_TOKEN", "");
+    stubCredentials("");
     vi.stubEnv("AWS_REGION", "us-east-2");
     server.script([{ status: 200, headers: { "content-type": "application/json" }, body: "[]" }]);
     const client = new ApiClient({ baseUrl: server.endpoint, sigv4: true });
@@ -97,8 +100,7 @@ describe("ApiClient with sigv4", () => {
   });
 
   it("says what to set when no region can be found", async () => {
-    vi.stubEnv("AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId);
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey);
+    stubCredentials("");
     vi.stubEnv("AWS_REGION", "");
     vi.stubEnv("AWS_DEFAULT_REGION", "");
     const client = new ApiClient({ baseUrl: server.endpoint, sigv4: true });
