@@ -2,7 +2,7 @@
  * How many devices a batch issues at once: the core's default (16), or what
  * the issuance context says (the composition root gives the local store 64).
  * Measured as the number of certificate folders with a write in progress at
- * the same moment, on a store whose writes take a few milliseconds.
+ * the same moment, on a store that holds writes back until that many arrive.
  */
 import { describe, expect, it } from "vitest";
 import { CertificateRepository } from "../../../../src/core/certificate-repository.js";
@@ -10,39 +10,55 @@ import { DEFAULT_BATCH_CONCURRENCY, issueDeviceBatch } from "../../../../src/cor
 import type { ObjectStore } from "../../../../src/core/ports.js";
 import { createMemoryHierarchy } from "./memory-hierarchy.js";
 
-/** The store, with each write delayed, recording the most certificate folders written at once. */
-function slowStore(store: ObjectStore): { store: ObjectStore; mostFoldersAtOnce: () => number } {
+/**
+ * The store, holding each device's writes until `expected` devices are
+ * writing at once (or 300 ms have passed, when fewer ever get there), and
+ * recording the most certificate folders written at once. Held writes make
+ * the figure independent of the machine's speed: a batch that issues N at
+ * once shows exactly N, never fewer because some finished early.
+ */
+function gatedStore(store: ObjectStore, expected: number): { store: ObjectStore; mostFoldersAtOnce: () => number } {
   const inFlight = new Map<string, number>();
   let most = 0;
-  const slow: ObjectStore = {
+  let release: () => void = () => {};
+  let gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const open = () => {
+    release();
+    gate = Promise.resolve();
+  };
+  const timer = setTimeout(open, 300);
+  const gated: ObjectStore = {
     get: (key) => store.get(key),
     delete: (key) => store.delete(key),
     list: (prefix, options) => store.list(prefix, options),
     async putIfAbsent(key, body, contentType) {
       const folder = key.startsWith("device_certificates/") ? key.split("/").slice(0, 3).join("/") : undefined;
-      if (folder) {
-        inFlight.set(folder, (inFlight.get(folder) ?? 0) + 1);
-        most = Math.max(most, inFlight.size);
+      if (!folder) return store.putIfAbsent(key, body, contentType);
+      inFlight.set(folder, (inFlight.get(folder) ?? 0) + 1);
+      most = Math.max(most, inFlight.size);
+      if (inFlight.size >= expected) {
+        clearTimeout(timer);
+        open();
       }
       try {
-        await new Promise((resolve) => setTimeout(resolve, 3));
+        await gate;
         return await store.putIfAbsent(key, body, contentType);
       } finally {
-        if (folder) {
-          const left = (inFlight.get(folder) ?? 1) - 1;
-          if (left === 0) inFlight.delete(folder);
-          else inFlight.set(folder, left);
-        }
+        const left = (inFlight.get(folder) ?? 1) - 1;
+        if (left === 0) inFlight.delete(folder);
+        else inFlight.set(folder, left);
       }
     },
   };
-  return { store: slow, mostFoldersAtOnce: () => most };
+  return { store: gated, mostFoldersAtOnce: () => most };
 }
 
 describe("issueDeviceBatch concurrency", () => {
   it(`issues ${DEFAULT_BATCH_CONCURRENCY} devices at once by default`, async () => {
     const hierarchy = await createMemoryHierarchy();
-    const { store, mostFoldersAtOnce } = slowStore(hierarchy.store);
+    const { store, mostFoldersAtOnce } = gatedStore(hierarchy.store, DEFAULT_BATCH_CONCURRENCY);
     const results = await issueDeviceBatch({ count: 40, issuer: "devices" }, new CertificateRepository(store));
     expect(results.every((result) => result.ok)).toBe(true);
     expect(mostFoldersAtOnce()).toBe(DEFAULT_BATCH_CONCURRENCY);
@@ -50,7 +66,7 @@ describe("issueDeviceBatch concurrency", () => {
 
   it.each([1, 5, 64])("issues as many devices at once as the context says (%i)", async (batchConcurrency) => {
     const hierarchy = await createMemoryHierarchy();
-    const { store, mostFoldersAtOnce } = slowStore(hierarchy.store);
+    const { store, mostFoldersAtOnce } = gatedStore(hierarchy.store, batchConcurrency);
     const results = await issueDeviceBatch({ count: 80, issuer: "devices" }, new CertificateRepository(store), {
       batchConcurrency,
     });
