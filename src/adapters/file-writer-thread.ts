@@ -26,8 +26,9 @@
  * pending writes and is replaced by the next hand-over.
  */
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 
 /** One object to create: absolute paths chosen by the store. */
 export interface WriteRequest {
@@ -210,7 +211,7 @@ class FileWriterThread {
 
   private running(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(THREAD_SOURCE, { eval: true });
+    const worker = new (workerThreads().Worker)(THREAD_SOURCE, { eval: true });
     worker.unref();
     worker.on("message", (answers: Answer[]) => {
       this.inThread -= answers.length;
@@ -239,6 +240,15 @@ class FileWriterThread {
     if (answer.outcome) waiting.resolve(answer.outcome);
     else waiting.reject(new FileWriteError(answer.error?.message ?? "write failed", answer.error?.code));
   }
+}
+
+/**
+ * `node:worker_threads`, loaded by the first hand-over: every Lambda bundle
+ * carries this module (through the local store) but never starts the thread,
+ * and loading it cost ~5 ms of each cold start.
+ */
+function workerThreads(): typeof import("node:worker_threads") {
+  return createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
 }
 
 let inPlaceWriter: ReturnType<typeof objectWriter> | undefined;
