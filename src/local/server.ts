@@ -191,7 +191,7 @@ export async function loadRoutes(options: LocalServerOptions): Promise<LoadedRou
 
 /** Creates the HTTP server (not yet listening). */
 export function createLocalServer(routes: LoadedRoute[], security: LocalServerSecurity = {}): Server {
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const requestId = randomUUID();
     const started = performance.now();
     response.once("finish", () => {
@@ -212,6 +212,12 @@ export function createLocalServer(routes: LoadedRoute[], security: LocalServerSe
       },
     );
   });
+  // Keep idle connections open longer than clients do (undici, curl and browsers reuse a
+  // connection for about 4-5 s), so that a client never sends a request on a socket the
+  // server is closing at that moment: Node's default of 5 s raced with fetch's reuse
+  // ("other side closed") when the client's event loop was busy between two requests.
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
 
 async function handle(
