@@ -89,7 +89,7 @@ async function loadIssued(
         loadIssuedKind(
           census[kind].complete
             ? censusSource(census[kind].itemsByIssuer.get(issuer) ?? [])
-            : apiSource(context, kind, issuer),
+            : apiSource(context.api, kind, issuer),
           kind,
           issuer,
           censusCount(census[kind], issuer),

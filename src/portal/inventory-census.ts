@@ -141,24 +141,28 @@ export interface InventoryReader {
   get<T>(path: string, query: Record<string, string | undefined>): Promise<T>;
 }
 
-/**
- * Reads the inventory of one kind, `CENSUS_PAGE_SIZE` at a time, at most
- * `maxPages` pages (default `MAX_CENSUS_PAGES`), and tallies it by issuer.
- * Stops early, returning undefined, when `cancelled()` turns true (a newer
- * census started).
- */
+export interface CensusOptions {
+  /** Certificates per request; default `CENSUS_PAGE_SIZE` (1,000). */
+  pageSize?: number;
+  /** Requests before the census stops and its counts become "at least"; default `MAX_CENSUS_PAGES` (20). */
+  maxPages?: number;
+  /** Checked before each request: true stops the census (a newer one started), which then returns undefined. */
+  cancelled?: () => boolean;
+}
+
+/** Reads the inventory of one kind, a page at a time up to the bound, and tallies it by issuer. */
 export async function takeCensus(
   api: InventoryReader,
   kind: LeafKind,
   now: Date,
-  options: { maxPages?: number; cancelled?: () => boolean } = {},
+  options: CensusOptions = {},
 ): Promise<KindCensus | undefined> {
   const census: KindCensus = { byIssuer: new Map(), itemsByIssuer: new Map(), read: 0, complete: false };
   let token: string | undefined;
   for (let page = 0; page < (options.maxPages ?? MAX_CENSUS_PAGES); page += 1) {
     if (options.cancelled?.()) return undefined;
     const result = await api.get<InventoryPage>(`/certificates/${kind}`, {
-      limit: String(CENSUS_PAGE_SIZE),
+      limit: String(options.pageSize ?? CENSUS_PAGE_SIZE),
       next_token: token,
     });
     addToTally(census.byIssuer, result.items, now);

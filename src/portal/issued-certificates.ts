@@ -13,7 +13,7 @@
  */
 import { certificateTable } from "./certificate-table.js";
 import { announce, h } from "./dom.js";
-import { bestCount, type CertificateCount, formatCount } from "./inventory-census.js";
+import { bestCount, type CertificateCount, formatCount, type InventoryReader } from "./inventory-census.js";
 import type { InventoryItem, InventoryPage, LeafKind } from "./model.js";
 import type { PortalContext } from "./portal-context.js";
 
@@ -46,12 +46,12 @@ export function censusSource(items: readonly InventoryItem[]): IssuedSource {
 }
 
 /** Pages through the list route with an `issuer` filter, filling each page across short answers. */
-export function apiSource(context: PortalContext, kind: LeafKind, issuer: string): IssuedSource {
+export function apiSource(api: InventoryReader, kind: LeafKind, issuer: string): IssuedSource {
   return async (token) => {
     const items: InventoryItem[] = [];
     let next = token;
     for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request += 1) {
-      const page = await context.api.get<InventoryPage>(`/certificates/${kind}`, {
+      const page = await api.get<InventoryPage>(`/certificates/${kind}`, {
         issuer,
         limit: String(ISSUED_PAGE_SIZE - items.length),
         next_token: next,
