@@ -4,11 +4,12 @@
  * totals (issued-certificates.ts), with expiry dates and revocation status;
  * and the chart of what expires in the next 90 days (expiry-chart.ts).
  *
- * Loading: the CAs first (two small requests; on the first load they are
- * shown at once), then the inventory census (inventory-census.ts), which
- * reads each leaf kind once, unfiltered, and gives every intermediate its
- * totals, its pages and its chart. Only a census that stopped at its bound
- * leaves the pages to the list route's `issuer` filter.
+ * Loading: the CAs (two small requests; on the first load they are shown
+ * as soon as they come) and, at the same time, the inventory census
+ * (inventory-census.ts), which reads each leaf kind once, unfiltered, and
+ * gives every intermediate its totals, its pages and its chart. Only a census
+ * that stopped at its bound leaves the pages to the list route's `issuer`
+ * filter.
  */
 import { ApiProblem } from "./api.js";
 import { actionButtons, expiryDate, referenceOf, statusBadge } from "./certificate-table.js";
@@ -225,6 +226,10 @@ export async function refreshHierarchy(context: PortalContext): Promise<Hierarch
   const charts = byId("expiry-charts");
   container.setAttribute("aria-busy", "true");
   charts.setAttribute("aria-busy", "true");
+  const now = new Date();
+  // The census needs nothing from the CAs: it starts with them.
+  const counting = Promise.all(LEAF_KINDS.map((kind) => takeCensus(context.api, kind, now, { cancelled: stale })));
+  counting.catch(() => undefined); // awaited below, unless the CAs fail first
   try {
     const hierarchy = await loadHierarchy(context);
     if (stale()) return undefined;
@@ -233,10 +238,7 @@ export async function refreshHierarchy(context: PortalContext): Promise<Hierarch
       renderHierarchy(hierarchy, undefined, context);
       markOnce(CAS_SHOWN);
     }
-    const now = new Date();
-    const [server, device] = await Promise.all(
-      LEAF_KINDS.map((kind) => takeCensus(context.api, kind, now, { cancelled: stale })),
-    );
+    const [server, device] = await counting;
     if (stale() || !server || !device) return undefined;
     const census = { server, device };
     const issued = await loadIssued(context, hierarchy, census);
