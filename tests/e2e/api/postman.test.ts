@@ -7,7 +7,8 @@
  * its operation documents (2xx; the root revocation its documented 400),
  * every test script the collection carries passes (status, Content-Type, the
  * fields of the documented example), and the serial numbers it captured are
- * the ones it issued: the device it revoked is on the CRL it fetched.
+ * the ones it issued: the device it revoked is on the CRL it fetched. With
+ * LOCAL_API_TOKEN set, the collection runs once `local_api_token` holds it.
  *
  * The plain conversion, without that step, is run too: its requests are
  * well-formed (no validation 400s); only what needs a captured serial or the
@@ -24,12 +25,12 @@ import {
 import { crlText, revokedSerials } from "../../support/api/openssl-tools.js";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
 
-function runNewman(collection: unknown, baseUrl: string): Promise<NewmanRunSummary> {
+function runNewman(collection: unknown, baseUrl: string, token?: string): Promise<NewmanRunSummary> {
+  // Set as a user's Postman environment would set them (they override the collection's variables).
+  const envVar = [{ key: "baseUrl", value: baseUrl }, ...(token ? [{ key: "local_api_token", value: token }] : [])];
   return new Promise((resolve, reject) => {
-    newman.run(
-      // baseUrl as a user's Postman environment would set it (it overrides the collection's variable).
-      { collection, envVar: [{ key: "baseUrl", value: baseUrl }], reporters: [], timeoutRequest: 30_000 },
-      (error, summary) => (error ? reject(error) : resolve(summary)),
+    newman.run({ collection, envVar, reporters: [], timeoutRequest: 30_000 }, (error, summary) =>
+      error ? reject(error) : resolve(summary),
     );
   });
 }
@@ -125,6 +126,30 @@ describe("the runnable collection (npm run postman) against a fresh local server
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Set(keys).size).toBe(keys.length);
   });
+});
+
+describe("the runnable collection against a local server with LOCAL_API_TOKEN", () => {
+  const token = "postman-test-token-3f9a1c7e5b2d4f60";
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi({ LOCAL_API_TOKEN: token });
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it("runs with the token in local_api_token, and every request is refused (401) without it", async () => {
+    const collection = await postmanCollection(
+      (await api.get("/openapi.json", { authorization: `Bearer ${token}` })).body,
+    );
+    const without = await runNewman(collection, api.baseUrl);
+    expect(new Set(without.run.executions.map((execution) => execution.response.code))).toEqual(new Set([401]));
+    const withToken = await runNewman(collection, api.baseUrl, token);
+    expect(withToken.run.stats.requests).toMatchObject({ total: 24, failed: 0 });
+    expect(withToken.run.stats.assertions).toMatchObject({ total: 69, failed: 0 });
+  }, 180_000);
 });
 
 describe("the served document converted as Postman imports it, without the runnable step", () => {
