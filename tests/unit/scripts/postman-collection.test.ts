@@ -46,7 +46,7 @@ describe("the runnable collection", () => {
       "Create an intermediate CA signed by a root (servers)",
       expect.stringMatching(/^Issue a server certificate .* \(broker\)$/),
     ]);
-    expect(requests).toHaveLength(24);
+    expect(requests).toHaveLength(23);
     expect(collection.item.map((folder: any) => folder.name)).toEqual([
       "Certificate authorities",
       "Issuance",
