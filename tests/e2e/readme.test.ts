@@ -101,15 +101,16 @@ interface SampleBlock {
 type Block = ShellBlock | SampleBlock;
 
 /** The shell blocks and response samples of a Markdown file, with their markers. */
-export function readBlocks(markdown: string, file: string): Block[] {
+function readBlocks(markdown: string, file: string): Block[] {
   const lines = markdown.split("\n");
   const blocks: Block[] = [];
-  let marker: { directive: string; line: number } | undefined;
+  /** The directive of a `readme-test` comment waiting for its block. */
+  let marker: string | undefined;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? "";
     const comment = /^\s*<!--\s*readme-test:\s*(.*?)\s*-->\s*$/.exec(line);
     if (comment) {
-      marker = { directive: comment[1] ?? "", line: index + 1 };
+      marker = comment[1] ?? "";
       continue;
     }
     const fence = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(line);
@@ -127,7 +128,7 @@ export function readBlocks(markdown: string, file: string): Block[] {
     }
     const text = body.join("\n");
     const where = `${file}:${opening + 1}`;
-    const directive = marker?.directive;
+    const directive = marker;
     marker = undefined;
     if (directive !== undefined) {
       const skip = /^skip\s*\((.+)\)$/.exec(directive);
@@ -204,12 +205,17 @@ async function runFile(file: string, blocks: ShellBlock[], api: LocalApi): Promi
     script.push(
       `# ${file}:${block.line}`,
       `printf '%s\\n' ${index} > "$README_TEST_STATE/current"`,
+      `printf '%s %s\\n' ${index} "$EPOCHREALTIME" >> "$README_TEST_STATE/started"`,
       "{",
       texts[index] ?? "",
       `} > "$README_TEST_STATE/${index}.out" 2>&1`,
     );
   });
-  script.push(`printf 'done\\n' > "$README_TEST_STATE/current"`, "");
+  script.push(
+    `printf 'done\\n' > "$README_TEST_STATE/current"`,
+    `printf '%s %s\\n' done "$EPOCHREALTIME" >> "$README_TEST_STATE/started"`,
+    "",
+  );
   const scriptPath = join(state, "blocks.sh");
   writeFileSync(scriptPath, script.join("\n"));
 
@@ -268,6 +274,18 @@ async function runFile(file: string, blocks: ShellBlock[], api: LocalApi): Promi
     return existsSync(path) ? readFileSync(path, "utf8") : "";
   });
   const failedAt = current === "done" && status === "exit status 0" ? undefined : Number(current);
+  // How long each block took (to the next block's start), printed to show where a slow file spends its time.
+  const startedPath = join(state, "started");
+  const started = existsSync(startedPath)
+    ? readFileSync(startedPath, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => Number(line.split(" ")[1]))
+    : [];
+  const durations = started
+    .slice(1)
+    .map((at, index) => `${blocks[index]?.line}: ${(at - (started[index] ?? at)).toFixed(1)} s`);
+  console.log(`${file}, seconds per block (by line): ${durations.join(", ")}`);
   if (failedAt !== undefined && scriptOutput) outputs[failedAt] = `${outputs[failedAt] ?? ""}${scriptOutput}`;
   return { texts, failedAt, outputs, status, workDirectory };
 }
