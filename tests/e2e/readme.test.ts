@@ -44,7 +44,7 @@
  * - Needed on PATH: bash, curl, jq, openssl, moto_server, aws (the AWS CLI),
  *   mosquitto (or /usr/sbin/mosquitto), mosquitto_pub and mosquitto_sub.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -78,6 +78,35 @@ const SKIPPED_WITHOUT_MARKER: { file: string; firstLine: string; reason: string 
     reason: "starts the local API in the foreground on port 3000 (the test starts its own)",
   },
 ];
+
+/** The tools the examples call, and how to install each (Debian, pip). */
+const TOOLS: Record<string, string> = {
+  curl: "apt-get install curl",
+  jq: "apt-get install jq",
+  openssl: "apt-get install openssl",
+  moto_server: "pip install 'moto[server]'",
+  aws: "pip install awscli",
+  mosquitto: "apt-get install mosquitto",
+  mosquitto_pub: "apt-get install mosquitto-clients",
+  mosquitto_sub: "apt-get install mosquitto-clients",
+};
+
+/** PATH for the blocks: Debian installs mosquitto under /usr/sbin. */
+const BLOCK_PATH = `${process.env.PATH}:/usr/sbin`;
+
+/** Fails with install instructions when a block calls a tool that is not installed: never a silent skip. */
+function assertToolsInstalled(file: string, blocks: ShellBlock[]): void {
+  const missing = Object.entries(TOOLS).filter(
+    ([tool]) =>
+      blocks.some((block) => new RegExp(`(^|[\\s|;&(])${tool}(\\s|$)`, "m").test(block.text)) &&
+      spawnSync("bash", ["-c", `command -v ${tool}`], { env: { ...process.env, PATH: BLOCK_PATH } }).status !== 0,
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `${file}'s examples need ${missing.map(([tool]) => tool).join(", ")}: ${[...new Set(missing.map(([, install]) => install))].join("; ")}`,
+    );
+  }
+}
 
 /** Ports the blocks name, each replaced by the test's own (see the conventions above). */
 const PORTS_REPLACED = { api: 3000, secondApi: 3001, moto: 5000, mqtt: 8883 } as const;
@@ -236,7 +265,7 @@ async function runFile(file: string, blocks: ShellBlock[], api: LocalApi): Promi
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...inherited,
-      PATH: `${process.env.PATH}:/usr/sbin`,
+      PATH: BLOCK_PATH,
       README_TEST_STATE: state,
       CURL_HOME: state,
       IOT_CERTS_API: api.baseUrl,
@@ -314,6 +343,7 @@ for (const file of documents) {
         if (block.skip !== undefined) console.log(`${file}:${block.line} skipped: ${block.skip}`);
       }
       if (runnable.length === 0) return;
+      assertToolsInstalled(file, runnable);
       api = await startLocalApi();
       run = await runFile(file, runnable, api);
     }, FILE_TIMEOUT_MS + 60_000);
