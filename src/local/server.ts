@@ -19,7 +19,7 @@
  */
 import { Console } from "node:console";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { writeSync } from "node:fs";
+import { realpathSync, writeSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import { isIP, type Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -533,6 +533,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Node gives the module its real path: compare real paths, or started through a symlink the server would exit silently.
+if (process.argv[1] && realpathSync(resolve(process.argv[1])) === fileURLToPath(import.meta.url)) {
   await main();
 }
