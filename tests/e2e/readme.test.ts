@@ -42,7 +42,8 @@
  *   `fail-with-body`, so a request the API refuses fails its block, with the
  *   problem+json in the output.
  * - Needed on PATH: bash, curl, jq, openssl, moto_server, aws (the AWS CLI),
- *   mosquitto (or /usr/sbin/mosquitto), mosquitto_pub and mosquitto_sub.
+ *   mosquitto (or /usr/sbin/mosquitto), mosquitto_pub, mosquitto_sub and
+ *   chromium (docs/portal.md's screenshot).
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -66,19 +67,6 @@ const REPOSITORY = fileURLToPath(new URL("../..", import.meta.url));
 /** How long one file's blocks may run together (the README issues ~700 certificates). */
 const FILE_TIMEOUT_MS = 300_000;
 
-/**
- * Blocks skipped from here because their file belongs to other work and
- * cannot carry the marker yet; move the reason into the file as a
- * `readme-test: skip` marker and drop the entry.
- */
-const SKIPPED_WITHOUT_MARKER: { file: string; firstLine: string; reason: string }[] = [
-  {
-    file: "docs/portal.md",
-    firstLine: "npm start",
-    reason: "starts the local API in the foreground on port 3000 (the test starts its own)",
-  },
-];
-
 /** The tools the examples call, and how to install each (Debian, pip). */
 const TOOLS: Record<string, string> = {
   curl: "apt-get install curl",
@@ -89,6 +77,7 @@ const TOOLS: Record<string, string> = {
   mosquitto: "apt-get install mosquitto",
   mosquitto_pub: "apt-get install mosquitto-clients",
   mosquitto_sub: "apt-get install mosquitto-clients",
+  chromium: "apt-get install chromium",
 };
 
 /** PATH for the blocks: Debian installs mosquitto under /usr/sbin. */
@@ -173,10 +162,7 @@ function readBlocks(markdown: string, file: string): Block[] {
       throw new Error(`${where}: unknown readme-test marker '${directive}' for a '${language}' block`);
     }
     if (!["sh", "bash", "shell"].includes(language)) continue;
-    const elsewhere = SKIPPED_WITHOUT_MARKER.find(
-      (entry) => entry.file === file && text.trimStart().startsWith(entry.firstLine),
-    );
-    blocks.push({ kind: "shell", line: opening + 1, text, ...(elsewhere ? { skip: elsewhere.reason } : {}) });
+    blocks.push({ kind: "shell", line: opening + 1, text });
   }
   return blocks;
 }
@@ -222,6 +208,8 @@ async function runFile(file: string, blocks: ShellBlock[], api: LocalApi): Promi
   const state = join(workDirectory, ".readme-test");
   mkdirSync(state);
   symlinkSync(join(REPOSITORY, "dist"), join(workDirectory, "dist"));
+  // docs/postman.md runs the shipped collection by its path in the repository.
+  symlinkSync(join(REPOSITORY, "postman"), join(workDirectory, "postman"));
   writeFileSync(join(state, ".curlrc"), "fail-with-body\n");
 
   const ports: Record<number, number> = { [PORTS_REPLACED.api]: Number(new URL(api.baseUrl).port) };
