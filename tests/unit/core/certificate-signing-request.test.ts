@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubjectAltName } from "../../../src/core/certificate-profiles.js";
 import { verifySigningRequest } from "../../../src/core/certificate-signing-request.js";
 import { InvalidRequestError } from "../../../src/core/errors.js";
-import { generateKeyPair, type KeyAlgorithm, webCryptoParams } from "../../../src/core/key-algorithms.js";
+import { derTlv, generateKeyPair, type KeyAlgorithm, webCryptoParams } from "../../../src/core/key-algorithms.js";
 import {
   Pkcs10CertificateRequest,
   Pkcs10CertificateRequestGenerator,
@@ -589,6 +589,18 @@ describe("refusals: InvalidRequestError, field csr", () => {
       refused(
         "the CSR is signed with ecdsa-with-SHA1, which is not supported: sign it with SHA-256, SHA-384 or SHA-512 (RSA PKCS#1 v1.5, RSA-PSS with MGF1 of the same hash, or ECDSA) or with Ed25519",
       ),
+      "accepts",
+    ],
+    [
+      // RFC 2986 §4.1: attributes [0] is not OPTIONAL (openssl writes a0 00 when there are none).
+      "no attributes field at all (re-signed)",
+      () => {
+        const info = infoOf(req({ key: "p256", subject: "/CN=bare" }));
+        expect(info.subarray(-2)).toEqual(Buffer.from([0xa0, 0x00]));
+        const content = info.subarray(info[1] === 0x81 ? 3 : 2, -2);
+        return signedRequest(derTlv(0x30, content), nodeKeys.p256 as KeyObject);
+      },
+      NOT_A_CSR,
       "accepts",
     ],
     ...MALFORMED_CRITICAL.flatMap(([what, critical]): Case[] => [
