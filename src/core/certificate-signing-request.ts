@@ -27,7 +27,8 @@
  *    request and its subjectAltName. The schema matcher skips elements a
  *    SEQUENCE has beyond its schema, and an explicitly encoded DEFAULT (an
  *    extension's `critical` FALSE) parses like an absent one; neither
- *    survives the round trip. So does nothing else asn1-schema normalises.
+ *    survives the round trip, nor does anything else asn1-schema reads
+ *    loosely (unused bits of the signature, a non-minimal subidentifier).
  *
  * An encoding check alone would let a CSR carry bytes no field accounts for;
  * a round trip alone would pass an extension's `critical` BOOLEAN of length
