@@ -69,6 +69,7 @@ describe("putIfAbsent", () => {
         Bucket: BUCKET,
         Key: "roots/default/certificate.pem",
         Body: PEM,
+        ContentLength: Buffer.byteLength(PEM),
         ContentType: "application/x-pem-file",
         IfNoneMatch: "*",
       },
@@ -81,6 +82,15 @@ describe("putIfAbsent", () => {
     expect(await store.putIfAbsent("k", "mine", "text/plain")).toBe(false);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
     expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  it("states the length of a UTF-8 or empty body in bytes (the SDK sends none for an empty one)", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await store.putIfAbsent("inventory/root/x", "", "application/octet-stream");
+    await store.putIfAbsent("records/å.json", '{"o":"Ångström ©"}', "application/json");
+    expect(inputsOf(PutObjectCommand).map((input) => (input as { ContentLength?: number }).ContentLength)).toEqual([
+      0, 21,
+    ]);
   });
 
   it("409 ConditionalRequestConflict is sent again, and the same command then writes: true", async () => {
