@@ -90,11 +90,13 @@ function currentConfiguration(): Configuration {
  * attempts end within the functions' 30 s (template.yaml Globals Timeout):
  * at most 2 s to connect (one lost SYN is resent after 1 s) and 5 s for a
  * whole attempt until the response headers (an S3 PUT or GET of a few KB
- * answers in tens of ms; ACM imports in well under a second), then 5 s of
- * silence while a body streams in. With the SDK's default 3 attempts:
- * 3 × 5 s plus backoff (standard mode: at most 0.05 + 0.1 s, or 1 + 2 s
+ * answers in tens of ms; ACM imports in well under a second), then at most
+ * 5 s of silence while a body streams in. With the SDK's default 3 attempts
+ * (standard mode): 3 × 5 s plus backoff (at most 0.05 + 0.1 s, or 1 + 2 s
  * when throttled) ≤ 18 s, leaving 12 s of the 30 for the rest of the
- * invocation. A larger `AWS_MAX_ATTEMPTS` needs a longer function timeout.
+ * invocation; ≤ 28 s in the worst case of a service asking to wait with
+ * Retry-After (the SDK waits at most 5 s more per retry). A larger
+ * `AWS_MAX_ATTEMPTS` needs a longer function timeout.
  */
 export const AWS_REQUEST_TIMEOUTS = {
   connectionTimeout: 2_000,
