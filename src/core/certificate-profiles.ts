@@ -15,6 +15,8 @@
  * CRL (`<base>/crl/<issuer kind>/<issuer name>`).
  */
 
+import { createHash } from "node:crypto";
+import type { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { isRsa, type KeyAlgorithm } from "./key-algorithms.js";
 import {
   AuthorityKeyIdentifierExtension,
@@ -44,7 +46,7 @@ export interface SubjectAltName {
 export interface ProfileInput {
   kind: CertificateKind;
   /** The public key the certificate certifies. */
-  subjectPublicKey: CryptoKey;
+  subjectPublicKeyInfo: SubjectPublicKeyInfo;
   /** Algorithm of the subject key (decides keyEncipherment). */
   subjectKeyAlgorithm: KeyAlgorithm;
   /** The issuing CA's certificate; absent for a self-signed root. */
@@ -55,49 +57,84 @@ export interface ProfileInput {
   crlDistributionPoint?: string | undefined;
 }
 
-/** The extensions a certificate of `input.kind` carries. */
-export async function profileExtensions(input: ProfileInput, crypto: Crypto = globalThis.crypto): Promise<Extension[]> {
-  const { kind, subjectPublicKey, subjectKeyAlgorithm, issuerCertificate, subjectAltNames = [] } = input;
-  const extensions: Extension[] = [];
-  switch (kind) {
-    case "root":
-      extensions.push(new BasicConstraintsExtension(true, undefined, true));
-      extensions.push(new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true));
-      break;
-    case "intermediate":
-      extensions.push(new BasicConstraintsExtension(true, 0, true));
-      extensions.push(new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true));
-      break;
-    case "server":
-    case "device": {
-      extensions.push(new BasicConstraintsExtension(false, undefined, true));
-      const usages = isRsa(subjectKeyAlgorithm)
-        ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment
-        : KeyUsageFlags.digitalSignature;
-      extensions.push(new KeyUsagesExtension(usages, true));
-      const purpose = kind === "server" ? ExtendedKeyUsage.serverAuth : ExtendedKeyUsage.clientAuth;
-      extensions.push(new ExtendedKeyUsageExtension([purpose], false));
-      if (subjectAltNames.length > 0) {
-        extensions.push(new SubjectAlternativeNameExtension(subjectAltNames, false));
-      }
-      break;
-    }
+/**
+ * The extensions a certificate of `input.kind` carries, in this order: basic
+ * constraints, key usage, extended key usage, SANs, SKI, AKI, CRL DP.
+ *
+ * Those that depend only on the profile (kind and key type) or on the issuer
+ * (AKI, CRL DP) are made once and shared by every certificate that carries
+ * them (extension objects are never modified): a CA signs many certificates
+ * of one profile, and these are most of the per-certificate cost.
+ */
+export function profileExtensions(input: ProfileInput): Extension[] {
+  const { kind, subjectPublicKeyInfo, subjectKeyAlgorithm, issuerCertificate, subjectAltNames = [] } = input;
+  const extensions: Extension[] = [...usageExtensions(kind, isRsa(subjectKeyAlgorithm))];
+  if ((kind === "server" || kind === "device") && subjectAltNames.length > 0) {
+    extensions.push(new SubjectAlternativeNameExtension(subjectAltNames, false));
   }
-  extensions.push(await SubjectKeyIdentifierExtension.create(subjectPublicKey, false, crypto));
+  // RFC 5280 §4.2.1.2 method 1: the SHA-1 of the subjectPublicKey bits.
+  const keyIdentifier = createHash("sha1").update(new Uint8Array(subjectPublicKeyInfo.subjectPublicKey)).digest("hex");
+  extensions.push(new SubjectKeyIdentifierExtension(keyIdentifier, false));
   if (issuerCertificate) {
-    extensions.push(authorityKeyIdentifier(issuerCertificate));
-  }
-  if (issuerCertificate && input.crlDistributionPoint) {
-    extensions.push(new CRLDistributionPointsExtension([input.crlDistributionPoint], false));
+    extensions.push(...issuerExtensions(issuerCertificate, input.crlDistributionPoint));
   }
   return extensions;
 }
 
-/** AKI = the issuer's own SKI, so path builders match the pair exactly. */
-function authorityKeyIdentifier(issuer: X509Certificate): AuthorityKeyIdentifierExtension {
-  const ski = issuer.getExtension(SubjectKeyIdentifierExtension);
-  if (!ski) {
-    throw new Error(`issuer ${issuer.subject} has no Subject Key Identifier`);
+const usageExtensionsByProfile = new Map<string, readonly Extension[]>();
+
+/** Basic constraints, key usage and (leaves) extended key usage of a kind with an RSA or other key. */
+function usageExtensions(kind: CertificateKind, rsa: boolean): readonly Extension[] {
+  const profile = `${kind}/${rsa}`;
+  let extensions = usageExtensionsByProfile.get(profile);
+  if (!extensions) {
+    switch (kind) {
+      case "root":
+      case "intermediate":
+        extensions = [
+          new BasicConstraintsExtension(true, kind === "intermediate" ? 0 : undefined, true),
+          new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+        ];
+        break;
+      case "server":
+      case "device": {
+        const usages = rsa
+          ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment
+          : KeyUsageFlags.digitalSignature;
+        const purpose = kind === "server" ? ExtendedKeyUsage.serverAuth : ExtendedKeyUsage.clientAuth;
+        extensions = [
+          new BasicConstraintsExtension(false, undefined, true),
+          new KeyUsagesExtension(usages, true),
+          new ExtendedKeyUsageExtension([purpose], false),
+        ];
+        break;
+      }
+    }
+    usageExtensionsByProfile.set(profile, extensions);
   }
-  return new AuthorityKeyIdentifierExtension(ski.keyId, false);
+  return extensions;
+}
+
+const issuerExtensionsByIssuer = new WeakMap<X509Certificate, Map<string, readonly Extension[]>>();
+
+/** AKI (= the issuer's own SKI, so path builders match the pair exactly) and, with a URL, the CRL Distribution Point. */
+function issuerExtensions(issuer: X509Certificate, crlDistributionPoint: string | undefined): readonly Extension[] {
+  let byUrl = issuerExtensionsByIssuer.get(issuer);
+  if (!byUrl) {
+    byUrl = new Map();
+    issuerExtensionsByIssuer.set(issuer, byUrl);
+  }
+  let extensions = byUrl.get(crlDistributionPoint ?? "");
+  if (!extensions) {
+    const ski = issuer.getExtension(SubjectKeyIdentifierExtension);
+    if (!ski) {
+      throw new Error(`issuer ${issuer.subject} has no Subject Key Identifier`);
+    }
+    extensions = [
+      new AuthorityKeyIdentifierExtension(ski.keyId, false),
+      ...(crlDistributionPoint ? [new CRLDistributionPointsExtension([crlDistributionPoint], false)] : []),
+    ];
+    byUrl.set(crlDistributionPoint ?? "", extensions);
+  }
+  return extensions;
 }

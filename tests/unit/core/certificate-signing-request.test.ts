@@ -26,15 +26,7 @@ import type { SubjectAltName } from "../../../src/core/certificate-profiles.js";
 import { verifySigningRequest } from "../../../src/core/certificate-signing-request.js";
 import { DerError, DerReader, decodeOid, readWellFormedElement } from "../../../src/core/der-reader.js";
 import { InvalidRequestError } from "../../../src/core/errors.js";
-import {
-  derConcat,
-  derHex,
-  derSequence,
-  derTlv,
-  generateKeyPair,
-  type KeyAlgorithm,
-  webCryptoParams,
-} from "../../../src/core/key-algorithms.js";
+import { generateKeyPair, type KeyAlgorithm, webCryptoParams } from "../../../src/core/key-algorithms.js";
 import {
   Pkcs10CertificateRequest,
   Pkcs10CertificateRequestGenerator,
@@ -261,13 +253,26 @@ function signedRequest(info: Uint8Array, key: KeyObject): string {
   const type = key.asymmetricKeyType;
   const algorithm =
     type === "ec"
-      ? derHex("300a06082a8648ce3d040302")
+      ? Buffer.from("300a06082a8648ce3d040302", "hex")
       : type === "ed25519"
-        ? derHex("300506032b6570")
-        : derHex("300d06092a864886f70d01010b0500");
+        ? Buffer.from("300506032b6570", "hex")
+        : Buffer.from("300d06092a864886f70d01010b0500", "hex");
   const signature = sign(type === "ed25519" ? null : "sha256", info, { key, dsaEncoding: "der" });
-  const bitString = derTlv(0x03, derConcat([new Uint8Array([0]), signature]));
-  return derToPem(derSequence(info, algorithm, bitString), "CERTIFICATE REQUEST");
+  const bitString = tlv(0x03, Uint8Array.of(0), signature);
+  return derToPem(tlv(0x30, info, algorithm, bitString), "CERTIFICATE REQUEST");
+}
+
+/**
+ * One DER element (definite length) around `parts`: the CSRs here wrap mutated
+ * CertificationRequestInfo bytes, which no ASN.1 schema would serialise.
+ */
+function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const content = Buffer.concat(parts);
+  const length = content.length;
+  const lengthOctets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) lengthOctets.unshift(rest & 0xff);
+  const header = length < 0x80 ? [tag, length] : [tag, 0x80 | lengthOctets.length, ...lengthOctets];
+  return Buffer.concat([Uint8Array.from(header), content]);
 }
 
 /** Where `needle` first occurs in `haystack` (it must). */
