@@ -23,7 +23,6 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   type Name as AsnName,
   Certificate,
-  Extension,
   Extensions,
   SubjectPublicKeyInfo,
   TBSCertificate,
@@ -37,7 +36,7 @@ import { pemEncode } from "./pem.js";
 import { randomSerialNumber, serialNumberOctets } from "./serial-number.js";
 import { type Signer, signatureAlgorithmIdentifier } from "./signer.js";
 import type { ValidityPeriod } from "./validity.js";
-import { X509Certificate, type Extension as X509Extension } from "./x509.js";
+import { X509Certificate } from "./x509.js";
 
 /** A CA able to sign: its certificate, the signer of its key and its chain. */
 export interface SigningAuthority {
@@ -102,7 +101,7 @@ export async function buildCertificate(
     validity: new Validity({ notBefore: params.validity.notBefore, notAfter: params.validity.notAfter }),
     subject,
     subjectPublicKeyInfo,
-    extensions: new Extensions(extensions.map(asnExtension)),
+    extensions: new Extensions(extensions),
   });
   const signatureValue = await signer.sign(new Uint8Array(AsnConvert.serialize(tbsCertificate)));
   const certificate = new Certificate({
@@ -125,18 +124,6 @@ export function parseCertificate(pem: string): X509Certificate {
 /** PEM text of a certificate, newline-terminated so PEMs concatenate into chains. */
 export function certificatePem(certificate: X509Certificate): string {
   return pemEncode(certificate.rawData, "CERTIFICATE");
-}
-
-/** Extensions as ASN.1, for those the profile shares between certificates (see profileExtensions). */
-const asnExtensions = new WeakMap<X509Extension, Extension>();
-
-function asnExtension(extension: X509Extension): Extension {
-  let asn = asnExtensions.get(extension);
-  if (!asn) {
-    asn = AsnConvert.parse(extension.rawData, Extension);
-    asnExtensions.set(extension, asn);
-  }
-  return asn;
 }
 
 /** Subject names of issuer certificates (CAs are loaded once and sign many certificates). */
