@@ -8,8 +8,31 @@ import { Attributes, CertificationRequest } from "@peculiar/asn1-csr";
 import { id_pkcs9_at_extensionRequest } from "@peculiar/asn1-pkcs9";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Attribute } from "@peculiar/asn1-x509";
-import { derConcat, derHex, derSequence, derTlv } from "../../src/core/key-algorithms.js";
 import { derToPem, pemToDer } from "./api/openssl-tools.js";
+
+// A few lines of DER writing, for tests only: they put encodings no ASN.1 schema would
+// serialise (a malformed BOOLEAN, mutated fields) where the CSR reader must refuse them.
+
+/** One DER element: `tag`, a definite length, then `content`. */
+export function derTlv(tag: number, content: Uint8Array): Uint8Array {
+  const length = content.length;
+  if (length < 0x80) return Buffer.concat([Uint8Array.of(tag, length), content]);
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  return Buffer.concat([Uint8Array.of(tag, 0x80 | octets.length, ...octets), content]);
+}
+
+function derConcat(parts: Uint8Array[]): Uint8Array {
+  return Buffer.concat(parts);
+}
+
+function derHex(hex: string): Uint8Array {
+  return Buffer.from(hex, "hex");
+}
+
+function derSequence(...parts: Uint8Array[]): Uint8Array {
+  return derTlv(0x30, derConcat(parts));
+}
 
 /** A CSR's CertificationRequestInfo, exactly as signed. */
 export function certificationRequestInfoOf(csrPem: string): Buffer {

@@ -2,6 +2,7 @@ import { buildCertificate, certificatePem } from "../certificate-builder.js";
 import type { CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
 import { CA_KEY_ALGORITHMS, DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair } from "../key-algorithms.js";
+import { SoftwareSigner } from "../signer.js";
 import { validityPeriod } from "../validity.js";
 import {
   DEFAULT_CA_NAME,
@@ -50,7 +51,7 @@ export async function createRootCertificateAuthority(
       subjectKeyAlgorithm: keyAlgorithm,
       validity,
     },
-    { selfSigningKey: keys.privateKey },
+    { selfSigner: new SoftwareSigner(keys.privateKey, keyAlgorithm, crypto) },
     crypto,
   );
   const pem = certificatePem(certificate);
