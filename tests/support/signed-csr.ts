@@ -16,18 +16,25 @@ import { derToPem, pemToDer } from "./api/openssl-tools.js";
 /** One DER element: `tag`, a definite length, then `content`. */
 export function derTlv(tag: number, content: Uint8Array): Uint8Array {
   const length = content.length;
-  if (length < 0x80) return Buffer.concat([Uint8Array.of(tag, length), content]);
   const octets: number[] = [];
   for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
-  return Buffer.concat([Uint8Array.of(tag, 0x80 | octets.length, ...octets), content]);
+  const header = length < 0x80 ? [tag, length] : [tag, 0x80 | octets.length, ...octets];
+  return derConcat([Uint8Array.from(header), content]);
 }
 
+/** The parts in one Uint8Array of its own (never a slice of Buffer's shared pool, whose `.buffer` holds more). */
 function derConcat(parts: Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }
 
 function derHex(hex: string): Uint8Array {
-  return Buffer.from(hex, "hex");
+  return Uint8Array.from(Buffer.from(hex, "hex"));
 }
 
 function derSequence(...parts: Uint8Array[]): Uint8Array {
