@@ -5,6 +5,7 @@
  */
 import type { SigningAuthority } from "./certificate-builder.js";
 import { webCryptoParams } from "./key-algorithms.js";
+import type { RevocationReason } from "./revocation/revocation-reasons.js";
 import {
   AuthorityKeyIdentifierExtension,
   Extension,
@@ -12,23 +13,6 @@ import {
   X509CrlGenerator,
   X509CrlReason,
 } from "./x509.js";
-
-/**
- * RFC 5280 reason codes a caller may give. `certificateHold` and
- * `removeFromCRL` are left out: revocation here is final.
- */
-export const REVOCATION_REASONS = [
-  "unspecified",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "privilegeWithdrawn",
-  "aACompromise",
-] as const;
-
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 /** How long a CRL is valid (nextUpdate − thisUpdate): 7 days. A stale CRL is re-signed when served. */
 export const CRL_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;

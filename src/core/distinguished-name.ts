@@ -4,10 +4,8 @@
  */
 
 import { InvalidRequestError } from "./errors.js";
+import { SUBJECT_LIMITS } from "./subject-limits.js";
 import { type JsonNameParams, Name } from "./x509.js";
-
-/** Upper bounds from RFC 5280 Appendix A (ub-common-name etc.). */
-export const SUBJECT_LIMITS = { commonName: 64, organization: 64, state: 128 } as const;
 
 /** Fields of a subject name, as the seed's requests carry them. */
 export interface SubjectFields {
