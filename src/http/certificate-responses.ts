@@ -2,16 +2,14 @@
  * Response bodies. The seed's fields (`message`, `fqdn`, `s3_folder`,
  * `acm_certificate_arn`) plus what a curl user needs without S3 access.
  * CA private keys never appear in any of them; a leaf's key appears only in
- * the response that created it.
+ * the response that created it (issued-leaf-responses.ts).
  */
 import type { CertificateKind } from "../core/certificate-profiles.js";
 import type { CertificateRecord } from "../core/certificate-repository.js";
 import type { CertificateDetails } from "../core/inventory/get-certificate.js";
 import type { InventoryItem } from "../core/inventory/list-certificates.js";
 import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
-import { encodePkcs12 } from "../core/pkcs12.js";
 import type { RevokedCertificate } from "../core/revocation/revoke-certificate.js";
-import type { LeafOutput } from "./request-schemas.js";
 
 /** The JSON field that names a certificate of each kind, as in the create requests. */
 const SUBJECT_FIELD: Record<CertificateKind, "name" | "fqdn" | "device_id"> = {
@@ -41,49 +39,6 @@ export function rootCreatedBody({ record }: IssuedCertificate) {
 
 export function intermediateCreatedBody({ record }: IssuedCertificate) {
   return { message: "Intermediate CA created and stored.", name: record.subject_id, ...certificateView(record) };
-}
-
-export async function serverIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
-  const { record, privateKeyPem } = issued;
-  const imported = record.acm_certificate_arn !== undefined;
-  return {
-    message: imported
-      ? "Server certificate created, stored, and imported to ACM."
-      : "Server certificate issued for the CSR and stored; not imported to ACM, which needs the private key.",
-    fqdn: record.subject_id,
-    acm_certificate_arn: record.acm_certificate_arn ?? null,
-    acm_import: imported ? "imported" : "skipped: issued for a CSR, so the service has no private key to import",
-    ...certificateView(record),
-    ...(await keyMaterial(record, privateKeyPem, output)),
-  };
-}
-
-export async function deviceIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
-  const { record, privateKeyPem } = issued;
-  return {
-    message: record.from_csr
-      ? "Device certificate issued for the CSR and stored."
-      : "Device certificate created and stored.",
-    device_id: record.subject_id,
-    ...certificateView(record),
-    ...(await keyMaterial(record, privateKeyPem, output)),
-  };
-}
-
-/** The generated key as PEM (`private_key`) or inside a PKCS#12 bundle (`pkcs12`, base64); nothing for a CSR. */
-async function keyMaterial(record: CertificateRecord, privateKeyPem: string | undefined, output: LeafOutput) {
-  if (privateKeyPem === undefined) return {};
-  if (output.format === "pkcs12" && output.pkcs12Password !== undefined) {
-    const bundle = await encodePkcs12({
-      privateKeyPem,
-      certificatePem: record.certificate,
-      chainPem: record.certificate_chain,
-      password: output.pkcs12Password,
-      friendlyName: record.subject_id,
-    });
-    return { pkcs12: Buffer.from(bundle).toString("base64") };
-  }
-  return { private_key: privateKeyPem };
 }
 
 /** `GET /certificates/{kind}/{id}`: metadata, PEM, chain and status; never a key. */

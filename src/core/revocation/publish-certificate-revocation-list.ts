@@ -1,11 +1,8 @@
 import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
-import {
-  buildCertificateRevocationList,
-  CRL_VALIDITY_MS,
-  type RevocationReason,
-} from "../certificate-revocation-list.js";
+import { buildCertificateRevocationList, CRL_VALIDITY_MS } from "../certificate-revocation-list.js";
 import { loadSigningAuthority } from "../issuance/signing-authority.js";
 import { X509Crl } from "../x509.js";
+import type { RevocationReason } from "./revocation-reasons.js";
 
 /**
  * Signs and stores a new CRL of `issuer` listing all its revocations. The CRL
