@@ -429,7 +429,8 @@ function renewalClaimKey(kind: LeafKind, serialNumber: string): string {
 
 function expiryWarningPrefix(kind: CertificateKind, thresholdDays: number): string {
   if (!(kind in STORAGE_PREFIXES)) throw new Error(`unknown certificate kind '${kind}'`);
-  if (!Number.isInteger(thresholdDays) || thresholdDays < 1) throw new Error("threshold must be a whole number of days");
+  if (!Number.isInteger(thresholdDays) || thresholdDays < 1)
+    throw new Error("threshold must be a whole number of days");
   return `${EXPIRY_WARNINGS_PREFIX}/${kind}/${thresholdDays}d/`;
 }
 

@@ -5,7 +5,6 @@
  */
 import type { CertificateEvent } from "./events/certificate-events.js";
 
-
 /** Text objects under string keys, where nothing is ever overwritten. */
 export interface ObjectStore {
   /**

@@ -6,6 +6,7 @@
  * the same set.
  */
 import * as z from "zod";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../core/events/certificate-events.js";
 import { MAX_BODY_BYTES } from "./api-handler.js";
 import {
   createIntermediateBody,
@@ -14,6 +15,7 @@ import {
   issueDeviceBody,
   issueServerBody,
   listQuery,
+  renewBody,
   revokeBody,
 } from "./request-schemas.js";
 
@@ -32,7 +34,7 @@ interface Operation {
 const POST_ERRORS = {
   "400": "Invalid request: the field at fault is named in `field`",
   "404": "The issuer (or certificate) does not exist",
-  "409": "A CA with this name exists (left unchanged), or the Idempotency-Key is in use",
+  "409": "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, or the Idempotency-Key is in use",
   "413": `Body larger than ${MAX_BODY_BYTES} bytes`,
   "422": "Idempotency-Key reused with a different body",
   "503": "Storage or ACM failed; nothing was issued; retry (see Retry-After)",
@@ -107,6 +109,20 @@ export const API_OPERATIONS: Operation[] = [
       responses: { "200": "Revoked" },
     }),
   ),
+  ...(["server", "device"] as const).map(
+    (kind): Operation => ({
+      method: "post",
+      path: `/certificates/${kind}/{serial_number}/renew`,
+      summary:
+        kind === "server"
+          ? "Renew a server certificate: same subject, SANs, issuer, key algorithm and EKU; re-imported into ACM on the same certificate ARN"
+          : "Renew a device certificate: same subject, SANs, issuer, key algorithm and EKU",
+      body: renewBody,
+      responses: {
+        "201": "Renewed: the new certificate, and `previous` (renewed_by, and its revocation with revoke_previous)",
+      },
+    }),
+  ),
   ...(["root", "intermediate"] as const).map(
     (kind): Operation => ({
       method: "get",
@@ -124,6 +140,32 @@ export const API_OPERATIONS: Operation[] = [
     responses: { "200": "OpenAPI 3 document" },
   },
 ];
+
+/** The document's description: what the API is, and the events it sends (docs/lifecycle.md says more). */
+const API_DESCRIPTION = `Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json.
+
+## Events
+
+Every issuance (single or batch), renewal, revocation and CRL publication puts one event per certificate (one per CRL) on the stack's EventBridge bus (\`EVENT_BUS_NAME\`; the local server appends them to \`events.jsonl\` in its store), and the daily expiry scan one per certificate and warning threshold crossed (30, 7 and 1 days by default, each sent once). Source \`${EVENT_SOURCE}\`; detail types ${Object.values(
+  DETAIL_TYPES,
+)
+  .map((type) => `\`${type}\``)
+  .join(", ")}. The detail never holds key material:
+
+| detail field | in | meaning |
+|---|---|---|
+| \`kind\` | all but CRL Published | \`root\`, \`intermediate\`, \`server\` or \`device\` |
+| \`serial_number\` | all but CRL Published | 32 hex digits |
+| \`name\` / \`fqdn\` / \`device_id\` | all but CRL Published | the CA's name, the server's host name, the device's id |
+| \`subject_alt_names\` | Issued, Renewed, Revoked (server, device) | SAN values as issued |
+| \`issuer\` | all | the signing CA's name (absent for roots); for CRL Published the CA whose CRL it is |
+| \`not_after\` | all but CRL Published | ISO 8601 |
+| \`s3_folder\` | all but CRL Published | the folder of the certificate's PEM files |
+| \`acm_certificate_arn\` | Issued, Renewed, Revoked (imported server certificates) | also in the event's \`resources\` |
+| \`renews\`, \`acm_reimported\` | Renewed | the renewed certificate's serial; whether ACM now serves the new certificate on the same ARN |
+| \`reason\`, \`revoked_at\` | Revoked | RFC 5280 reason name, ISO 8601 |
+| \`issuer_kind\`, \`crl_number\`, \`this_update\`, \`next_update\`, \`revoked_count\`, \`crl_path\` | CRL Published | the new CRL |
+| \`threshold_days\`, \`days_remaining\` | Expiring | the threshold crossed; whole days left |`;
 
 const problemSchema = {
   type: "object",
@@ -203,8 +245,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
     info: {
       title: "IoT certificates self-service API",
       version: "1.0.0",
-      description:
-        "Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json.",
+      description: API_DESCRIPTION,
     },
     servers: [{ url: serverUrl ?? "http://127.0.0.1:3000" }],
     paths,

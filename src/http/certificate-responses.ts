@@ -9,6 +9,7 @@ import type { CertificateRecord } from "../core/certificate-repository.js";
 import type { CertificateDetails } from "../core/inventory/get-certificate.js";
 import type { InventoryItem } from "../core/inventory/list-certificates.js";
 import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
+import type { RenewedCertificate } from "../core/lifecycle/renew-certificate.js";
 import { encodePkcs12 } from "../core/pkcs12.js";
 import type { RevokedCertificate } from "../core/revocation/revoke-certificate.js";
 import type { LeafOutput } from "./request-schemas.js";
@@ -87,12 +88,14 @@ async function keyMaterial(record: CertificateRecord, privateKeyPem: string | un
 }
 
 /** `GET /certificates/{kind}/{id}`: metadata, PEM, chain and status; never a key. */
-export function certificateDetailsBody({ record, status, revocation }: CertificateDetails) {
+export function certificateDetailsBody({ record, status, revocation, renewedBy }: CertificateDetails) {
   return {
     kind: record.kind,
     [SUBJECT_FIELD[record.kind]]: record.subject_id,
     status,
     ...(revocation ? { revoked_at: revocation.revoked_at, revocation_reason: revocation.reason } : {}),
+    ...(record.renews ? { renews: record.renews } : {}),
+    ...(renewedBy ? { renewed_by: renewedBy } : {}),
     ...(record.acm_certificate_arn ? { acm_certificate_arn: record.acm_certificate_arn } : {}),
     ...(record.from_csr ? { from_csr: true } : {}),
     created_at: record.created_at,
@@ -125,5 +128,64 @@ export function revokedBody({ record, revocation }: RevokedCertificate) {
     revoked_at: revocation.revoked_at,
     revocation_reason: revocation.reason,
     crl_path: `/crl/${issuerKind}/${record.issuer}`,
+  };
+}
+
+/** `POST /certificates/{server|device}/{serial_number}/renew`: the new certificate, and what became of the old one. */
+export async function renewedBody(renewed: RenewedCertificate, output: LeafOutput) {
+  const { record, privateKeyPem, previous, previousRevocation, previousRevocationError } = renewed;
+  const isServer = record.kind === "server";
+  const acm = isServer ? acmImportOfRenewal(renewed) : undefined;
+  return {
+    message: `${isServer ? "Server" : "Device"} certificate ${previous.serial_number} renewed by ${record.serial_number}${
+      acm?.message ? `; ${acm.message}` : ""
+    }.`,
+    kind: record.kind,
+    [SUBJECT_FIELD[record.kind]]: record.subject_id,
+    renews: previous.serial_number,
+    key: renewed.keyReused ? "reused" : record.from_csr ? "from_csr" : "new",
+    ...(isServer ? { acm_certificate_arn: record.acm_certificate_arn ?? null, acm_import: acm?.status } : {}),
+    ...certificateView(record),
+    ...(await keyMaterial(record, privateKeyPem, output)),
+    previous: {
+      serial_number: previous.serial_number,
+      not_after: previous.not_after,
+      renewed_by: record.serial_number,
+      status: previousRevocation ? "revoked" : "valid",
+      ...(previousRevocation
+        ? {
+            revoked_at: previousRevocation.revocation.revoked_at,
+            revocation_reason: previousRevocation.revocation.reason,
+            crl_path: `/crl/intermediate/${previous.issuer}`,
+          }
+        : {}),
+      ...(previousRevocationError
+        ? {
+            revocation_error: `not revoked: ${previousRevocationError.message}; revoke it with POST /certificates/${record.kind}/${previous.serial_number}/revoke`,
+          }
+        : {}),
+    },
+  };
+}
+
+/** What happened in ACM, in words a user acts on. */
+function acmImportOfRenewal(renewed: RenewedCertificate): { status: string; message?: string } {
+  const { record, previous, acmReimported } = renewed;
+  if (acmReimported) {
+    return {
+      status: "reimported",
+      message: `re-imported into ACM on the same certificate ARN: whatever uses ${record.acm_certificate_arn} (load balancers, custom domains) now serves the new certificate, with no change on its side`,
+    };
+  }
+  if (record.acm_certificate_arn) {
+    return { status: "imported", message: "imported into ACM under a new certificate ARN (the old one had none)" };
+  }
+  return {
+    status: "skipped: issued for a CSR, so the service has no private key to import",
+    ...(previous.acm_certificate_arn
+      ? {
+          message: `not imported into ACM: issued for a CSR; ${previous.acm_certificate_arn} still holds the old certificate`,
+        }
+      : {}),
   };
 }

@@ -8,8 +8,8 @@
  */
 import type { CertificateAuthorityKind, CertificateKind, SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRecord, InventoryEntry, RevocationRecord } from "../certificate-repository.js";
-import type { EventPublisher } from "../ports.js";
 import { STORAGE_PREFIXES } from "../certificate-repository.js";
+import type { EventPublisher } from "../ports.js";
 import { SubjectAlternativeNameExtension, X509Certificate } from "../x509.js";
 
 /** The `source` of every event. */

@@ -32,15 +32,15 @@ export async function issueDeviceCertificate(
   const subjectKey =
     request.existingKey ??
     (await subjectKeyFromSigningRequest(
-    request,
-    ({ commonName }) => {
-      if (request.deviceId === undefined && commonName !== undefined && DEVICE_ID_PATTERN.test(commonName)) {
-        deviceId = commonName;
-      }
-      return { commonName: deviceId, subjectAltNames };
-    },
-    crypto,
-  ));
+      request,
+      ({ commonName }) => {
+        if (request.deviceId === undefined && commonName !== undefined && DEVICE_ID_PATTERN.test(commonName)) {
+          deviceId = commonName;
+        }
+        return { commonName: deviceId, subjectAltNames };
+      },
+      crypto,
+    ));
   const signed = await signWithAuthority(
     {
       kind: "device",

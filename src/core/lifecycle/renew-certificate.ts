@@ -17,20 +17,26 @@
  * A claim (`renewals/<kind>/<old>.claim`) keeps two renewals of one
  * certificate from both going ahead.
  */
+
+import type { LeafKind, SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRecord, CertificateRepository } from "../certificate-repository.js";
 import {
   assertRequestedNamesAllowed,
   type VerifiedSigningRequest,
   verifySigningRequest,
 } from "../certificate-signing-request.js";
-import type { LeafKind, SubjectAltName } from "../certificate-profiles.js";
 import { ConflictError, InvalidRequestError, NotFoundError } from "../errors.js";
 import { announce, renewedEvent, subjectAltNamesOf } from "../events/certificate-events.js";
 import { revocationIssuer } from "../inventory/certificate-status.js";
 import { issueDeviceCertificate } from "../issuance/issue-device-certificate.js";
 import { issueServerCertificate } from "../issuance/issue-server-certificate.js";
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "../issuance/issued-certificate.js";
-import { exportSubjectPublicKeyInfo, importPrivateKeyPem, type KeyAlgorithm, webCryptoParams } from "../key-algorithms.js";
+import {
+  exportSubjectPublicKeyInfo,
+  importPrivateKeyPem,
+  type KeyAlgorithm,
+  webCryptoParams,
+} from "../key-algorithms.js";
 import type { CertificateImporter } from "../ports.js";
 import { type RevokedCertificate, revokeCertificate } from "../revocation/revoke-certificate.js";
 import { type ValidityBehavior, validityPeriod } from "../validity.js";

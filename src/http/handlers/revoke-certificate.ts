@@ -18,7 +18,9 @@ export const handler = apiHandler(
         ? parsePathParameter(event, "name", caName)
         : parsePathParameter(event, "serial_number", serialNumber);
     const { reason } = parseBody(event, revokeBody);
-    const revoked = await revokeCertificate({ kind, id, reason }, certificateRepository(), { events: eventPublisher() });
+    const revoked = await revokeCertificate({ kind, id, reason }, certificateRepository(), {
+      events: eventPublisher(),
+    });
     return jsonResponse(200, revokedBody(revoked));
   },
   { idempotencyStore: configuredObjectStore },
