@@ -62,7 +62,11 @@ export class AcmCertificateImporter implements CertificateImporter {
           Certificate: base64(request.certificatePem),
           PrivateKey: base64(request.privateKeyPem),
           CertificateChain: base64(request.certificateChainPem),
-          Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+          CertificateArn: request.certificateArn,
+          // ACM refuses tags on a re-import (the certificate keeps the ones it has).
+          ...(request.certificateArn === undefined
+            ? { Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) }
+            : {}),
         }),
       });
     } catch (error) {
