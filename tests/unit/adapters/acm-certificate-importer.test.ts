@@ -70,6 +70,18 @@ describe("AcmCertificateImporter", () => {
     });
   });
 
+  it("re-imports onto the given certificate ARN (a renewal), without tags: ACM refuses them on a re-import", async () => {
+    server.script([{ status: 200, body: JSON.stringify({ CertificateArn: ARN }) }]);
+    expect(await importer.importCertificate({ ...REQUEST, certificateArn: ARN })).toEqual({ certificateArn: ARN });
+    const sent = server.requests.at(-1);
+    expect(JSON.parse(sent?.body.toString("utf8") ?? "")).toEqual({
+      Certificate: Buffer.from(REQUEST.certificatePem).toString("base64"),
+      PrivateKey: Buffer.from(REQUEST.privateKeyPem).toString("base64"),
+      CertificateChain: Buffer.from(REQUEST.certificateChainPem).toString("base64"),
+      CertificateArn: ARN,
+    });
+  });
+
   it("names ACM's error type and message, without namespace, after one request for a validation error", async () => {
     server.script([acmError("com.amazonaws.acm#ValidationException", "The certificate chain is not valid")]);
     const error = await rejection(importer.importCertificate(REQUEST));
