@@ -4,7 +4,7 @@
  * 1 days by default), never twice for the same threshold.
  *
  * It reads no certificate: the inventory keys carry kind, serial, issuer,
- * notAfter and subject, so 100,000 certificates are 100 LIST requests. Per
+ * notAfter and subject, so 100,000 certificates are 100 S3 LIST requests. Per
  * kind it also lists, keys only, the revocations of each issuer met, the
  * renewals (a renewed certificate is not warned about: its successor is), and
  * the warnings already sent for certificates inside the window. Each warning
@@ -27,8 +27,13 @@ export const DEFAULT_EXPIRY_WARNING_DAYS: readonly number[] = [30, 7, 1];
 export const MAX_EXPIRY_WARNING_DAYS = 365;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Inventory keys per LIST: the store's page (S3 returns at most 1,000). */
-const PAGE_SIZE = 1000;
+/**
+ * Inventory keys asked for per LIST. Each store answers with its own page:
+ * S3 at most 1,000 keys whatever is asked; the local store reads its whole
+ * folder for every LIST, so asking for many there saves re-reading 100,000
+ * entries a hundred times (143 s against 5 s for 100,000 entries, tests/integration/lifecycle).
+ */
+const PAGE_SIZE = 100_000;
 /** Warning markers written at once. */
 const WRITE_CONCURRENCY = 16;
 
