@@ -31,12 +31,8 @@ export function buildRenewDialog(context: PortalContext): (certificate: Certific
       {},
       "The new certificate keeps the subject, names, issuer and key algorithm, with a new key and the same lifetime. A server certificate in ACM is replaced on the same certificate ARN.",
     ),
-    h(
-      "div",
-      { class: "field checkbox" },
-      revokePrevious,
-      h("label", { for: "renew-revoke-previous" }, " Revoke the old certificate (reason: superseded)"),
-    ),
+    // The box inside its label: one line, and the whole text toggles it.
+    h("p", {}, h("label", {}, revokePrevious, " Revoke the old certificate (reason: superseded)")),
     formErrorElement(),
     h("div", { class: "form-actions" }, confirm, cancel),
   );
