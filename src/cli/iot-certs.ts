@@ -2,8 +2,8 @@
  * `iot-certs`: the certificates API for scripts and CI.
  *
  *   iot-certs init                                   root + servers and devices intermediates
- *   iot-certs server --fqdn broker.dev.example.com --out ./certs
- *   iot-certs device --count 500 --out ./fleet       (or --device-id X, --csr file)
+ *   iot-certs server --fqdn broker.dev.example.com --out ./broker   (with a mosquitto.conf)
+ *   iot-certs device --count 500 --out ./fleet       (or --device-id X [--csr file])
  *   iot-certs list device [--all] [--issuer devices] [--status valid]
  *   iot-certs revoke device <serial> [--reason keyCompromise]
  *   iot-certs renew <serial> --out ./certs [--revoke-previous]   (new files beside the old ones)
@@ -11,8 +11,12 @@
  *   iot-certs events [--follow]                        the local store's events.jsonl
  *   iot-certs expiry-scan                              the expiry scan, once, on the configured store
  *
+ * The API: --api, else $IOT_CERTS_API, else the local server at
+ * http://127.0.0.1:$PORT (default 3000).
+ *
  * Exit codes: 0 done; 1 the API refused or failed (its problem detail is
- * printed); 2 wrong usage; 3 a file exists and --force was not given.
+ * printed); 2 wrong usage; 3 a file exists and --force was not given;
+ * 4 `init --strict` found an existing CA that differs from what was asked.
  */
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -20,14 +24,18 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadScheduledFunctions } from "../local/scheduled-functions.js";
+import { resolveApiAddress, unreachableApiHint } from "./api-address.js";
 import { ApiClient, ApiError } from "./api-client.js";
 import { followEvents } from "./event-log.js";
+import { DEFAULT_MQTT_TLS_PORT, mosquittoConfig } from "./mosquitto-config.js";
 
 const USAGE = `Usage: iot-certs <command> [options]
 
 Commands:
-  init                 create a root CA and its "servers" and "devices" intermediates (reuses existing ones)
+  init                 create a root CA and its "servers" and "devices" intermediates; existing ones are
+                       reused and reported with their key algorithm (--strict: fail if it differs from asked)
   server               issue a broker/server certificate: --fqdn NAME [--san NAME]... --out DIR
+                       (DIR gets ca.crt, server.crt, server.key and a mosquitto.conf; --mqtt-port N, default ${DEFAULT_MQTT_TLS_PORT})
   device               issue device certificates: --count N | --device-id ID [--csr FILE] --out DIR
   list KIND            list root|intermediate|server|device certificates [--all] [--issuer] [--status] [--limit]
   revoke KIND ID       revoke an intermediate (by name) or a server/device certificate (by serial) [--reason]
@@ -41,7 +49,8 @@ Commands:
                        $CERTIFICATE_BUCKET_NAME with events to $EVENT_BUS_NAME)
 
 Options:
-  --api URL            API base URL (default $IOT_CERTS_API or http://127.0.0.1:3000)
+  --api URL            API base URL (default $IOT_CERTS_API, else the local server at http://127.0.0.1:$PORT,
+                       PORT default 3000)
   --token TOKEN        bearer token of a local server (default $LOCAL_API_TOKEN)
   --sigv4              sign requests with AWS SigV4 (automatic for *.amazonaws.com); --region REGION
   --json               machine-readable output on stdout
@@ -50,10 +59,13 @@ Options:
   --key-algorithm ALG  RSA-2048 (default), RSA-3072, RSA-4096, EC-P256, EC-P384, Ed25519 (devices)
   --validity-days N, --country CC, --organization ORG
 
-Exit codes: 0 done, 1 API error, 2 usage error, 3 file exists (use --force).`;
+Exit codes: 0 done, 1 API error, 2 usage error, 3 file exists (use --force),
+4 init --strict: an existing CA differs from what was asked.`;
 
 class UsageError extends Error {}
 class FileExistsError extends Error {}
+/** `init --strict` found an existing CA that is not what was asked for. */
+class ExistingCaMismatchError extends Error {}
 
 const options = {
   api: { type: "string" },
@@ -62,6 +74,8 @@ const options = {
   region: { type: "string" },
   json: { type: "boolean" },
   force: { type: "boolean" },
+  strict: { type: "boolean" },
+  "mqtt-port": { type: "string" },
   out: { type: "string" },
   fqdn: { type: "string" },
   san: { type: "string", multiple: true },
@@ -105,11 +119,11 @@ export async function main(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
   }
-  const baseUrl = values.api ?? process.env.IOT_CERTS_API ?? "http://127.0.0.1:3000";
+  const address = resolveApiAddress(values.api, process.env);
   const client = new ApiClient({
-    baseUrl,
+    baseUrl: address.url,
     token: values.token ?? process.env.LOCAL_API_TOKEN,
-    sigv4: values.sigv4 ?? /\.amazonaws\.com(:\d+)?(\/|$)/.test(baseUrl),
+    sigv4: values.sigv4 ?? /\.amazonaws\.com(:\d+)?(\/|$)/.test(address.url),
     region: values.region,
   });
   try {
@@ -144,9 +158,15 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`iot-certs: ${error.message}`);
       return 3;
     }
+    if (error instanceof ExistingCaMismatchError) {
+      if (values.json) console.log(JSON.stringify({ error: { detail: error.message } }));
+      console.error(`iot-certs: ${error.message}`);
+      return 4;
+    }
     if (error instanceof ApiError) {
       if (values.json) console.log(JSON.stringify({ error: error.problem ?? { detail: error.message } }));
       console.error(`iot-certs: ${error.message}`);
+      if (isConnectionFailure(error)) console.error(`iot-certs: ${unreachableApiHint(address)}`);
       return 1;
     }
     console.error(`iot-certs: ${(error as Error).message}`);
@@ -168,52 +188,94 @@ function integer(value: string, flag: string): number {
   return Number(value);
 }
 
+function isConnectionFailure(error: ApiError): boolean {
+  // ApiClient reports a failed fetch (refused, unknown host, timeout) as status 0 "cannot reach the API".
+  return error.status === 0 && /cannot reach/i.test(error.message);
+}
+
+/** One CA that `init` created or found. */
+interface InitializedCa {
+  /** `root/<name>` or `intermediate/<name>`. */
+  ca: string;
+  outcome: "created" | "reused";
+  key_algorithm: string;
+}
+
 async function init(client: ApiClient, values: Values): Promise<number> {
   const root = values.root ?? "default";
   const names = { servers: values.servers ?? "servers", devices: values.devices ?? "devices" };
   const fields = subjectFields(values);
-  const created: Record<string, "created" | "exists"> = {};
-  created[`root/${root}`] = await createUnlessExists(() =>
-    client.post("/certificates/root", { name: root, ...fields }),
-  );
-  for (const name of Object.values(names)) {
-    const outcome = await createUnlessExists(() =>
-      client.post("/certificates/intermediate", { name, issuer: root, ...fields }),
-    );
-    if (outcome === "exists") {
-      const existing = await client.get(`/certificates/intermediate/${name}`);
-      if (existing.issuer !== root) {
-        throw new ApiError(
-          409,
-          `intermediate '${name}' exists but was signed by root '${existing.issuer}', not '${root}'`,
-          undefined,
-        );
-      }
+  const askedAlgorithm = values["key-algorithm"];
+  const cas: InitializedCa[] = [];
+  const warnings: string[] = [];
+  const settle = async (kind: "root" | "intermediate", name: string, body: Record<string, unknown>) => {
+    const { outcome, record } = await createOrReuse(client, kind, name, body);
+    if (kind === "intermediate" && outcome === "reused" && record.issuer !== root) {
+      throw new ApiError(
+        409,
+        `intermediate '${name}' exists but was signed by root '${record.issuer}', not '${root}'`,
+        undefined,
+      );
     }
-    created[`intermediate/${name}`] = outcome;
+    const settled: InitializedCa = { ca: `${kind}/${name}`, outcome, key_algorithm: String(record.key_algorithm) };
+    cas.push(settled);
+    const differs = outcome === "reused" && askedAlgorithm !== undefined && settled.key_algorithm !== askedAlgorithm;
+    if (!values.json) {
+      const asked = differs ? `  (asked ${askedAlgorithm})` : "";
+      console.log(`${outcome.padEnd(7)}  ${settled.ca}  ${settled.key_algorithm}${asked}`);
+    }
+    if (!differs) return;
+    const mismatch = `${settled.ca} exists with key algorithm ${settled.key_algorithm}, not ${askedAlgorithm} as asked`;
+    // A script that needs the asked algorithm stops before anything is issued under the wrong CA.
+    if (values.strict) {
+      throw new ExistingCaMismatchError(
+        `${mismatch}; stopped (--strict). Name new CAs with --root, --servers, --devices`,
+      );
+    }
+    const warning = `${mismatch}; it was reused as it is (name new CAs with --root, --servers, --devices)`;
+    warnings.push(warning);
+    console.error(`iot-certs: warning: ${warning}; --strict makes this an error`);
+  };
+  await settle("root", root, { name: root, ...fields });
+  for (const name of Object.values(names)) await settle("intermediate", name, { name, issuer: root, ...fields });
+  if (values.json) {
+    const result = Object.fromEntries(cas.map(({ ca, outcome }) => [ca, outcome]));
+    console.log(JSON.stringify({ root, intermediates: names, result, cas, warnings }));
   }
-  if (values.json) console.log(JSON.stringify({ root, intermediates: names, result: created }));
-  else
-    for (const [ca, outcome] of Object.entries(created))
-      console.log(`${outcome === "created" ? "created" : "exists "}  ${ca}`);
   return 0;
 }
 
-async function createUnlessExists(create: () => Promise<unknown>): Promise<"created" | "exists"> {
+/** Creates the CA, or reads the existing one of that name (409: CA names are never reused for a new CA). */
+async function createOrReuse(
+  client: ApiClient,
+  kind: "root" | "intermediate",
+  name: string,
+  body: Record<string, unknown>,
+): Promise<{ outcome: "created" | "reused"; record: Record<string, unknown> }> {
   try {
-    await create();
-    return "created";
+    return { outcome: "created", record: await client.post(`/certificates/${kind}`, body) };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 409) return "exists";
-    throw error;
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    return { outcome: "reused", record: await client.get(`/certificates/${kind}/${encodeURIComponent(name)}`) };
   }
 }
 
 async function server(client: ApiClient, values: Values): Promise<number> {
   if (!values.fqdn) throw new UsageError("server needs --fqdn");
   const out = requireOut(values);
-  const files = { ca: join(out, "ca.crt"), certificate: join(out, "server.crt"), key: join(out, "server.key") };
-  await assertWritable(values.csr ? [files.ca, files.certificate] : Object.values(files), values.force);
+  const mqttPort =
+    values["mqtt-port"] === undefined ? DEFAULT_MQTT_TLS_PORT : integer(values["mqtt-port"], "--mqtt-port");
+  if (mqttPort < 1 || mqttPort > 65_535) throw new UsageError("--mqtt-port must be from 1 to 65535");
+  const files = {
+    ca: join(out, "ca.crt"),
+    certificate: join(out, "server.crt"),
+    key: join(out, "server.key"),
+    mosquitto_conf: join(out, "mosquitto.conf"),
+  };
+  await assertWritable(
+    Object.values(files).filter((file) => !(values.csr && file === files.key)),
+    values.force,
+  );
   const body = {
     fqdn: values.fqdn,
     issuer: values.issuer ?? "servers",
@@ -228,10 +290,19 @@ async function server(client: ApiClient, values: Values): Promise<number> {
   // Brokers send their intermediate with the leaf: certfile = leaf + servers intermediate.
   await writeText(files.certificate, issued.certificate + chain.slice(0, -1).join(""));
   if (issued.private_key) await writeSecret(files.key, issued.private_key);
-  report(values, { fqdn: issued.fqdn, serial_number: issued.serial_number, not_after: issued.not_after, files }, [
-    `issued ${issued.fqdn} (serial ${issued.serial_number}, until ${issued.not_after})`,
-    `  ${files.ca}  ${files.certificate}${issued.private_key ? `  ${files.key}` : ""}`,
-  ]);
+  await writeText(files.mosquitto_conf, mosquittoConfig({ fqdn: issued.fqdn, port: mqttPort }));
+  const written = issued.private_key
+    ? files
+    : { ca: files.ca, certificate: files.certificate, mosquitto_conf: files.mosquitto_conf };
+  report(
+    values,
+    { fqdn: issued.fqdn, serial_number: issued.serial_number, not_after: issued.not_after, files: written },
+    [
+      `issued ${issued.fqdn} (serial ${issued.serial_number}, until ${issued.not_after})`,
+      `  ${Object.values(written).join("  ")}`,
+      `  broker: cd ${out} && mosquitto -c mosquitto.conf   (mutual TLS on port ${mqttPort}${issued.private_key ? "" : "; put your key in server.key"})`,
+    ],
+  );
   return 0;
 }
 
@@ -241,9 +312,15 @@ async function device(client: ApiClient, values: Values): Promise<number> {
   if (values.count !== undefined && (values["device-id"] || values.csr)) {
     throw new UsageError("device takes --count, or --device-id/--csr, not both");
   }
+  if (values.count === undefined && values["device-id"] === undefined) {
+    // Issuing one device with a random id was a silent surprise: the caller says how many, or which one.
+    throw new UsageError(
+      "device needs --count N (N devices with random ids) or --device-id ID (one device; add --csr FILE to certify your own key)",
+    );
+  }
   if (values.count === undefined) {
-    const deviceId = values["device-id"];
-    const folder = deviceId ? join(out, deviceId) : out;
+    const deviceId = values["device-id"] as string;
+    const folder = join(out, deviceId);
     const targets = [
       join(out, "ca.crt"),
       join(folder, "client.crt"),
@@ -252,13 +329,13 @@ async function device(client: ApiClient, values: Values): Promise<number> {
     await assertWritable(targets, values.force);
     const issued = await client.post("/certificates/device", {
       issuer,
-      ...(deviceId ? { device_id: deviceId } : {}),
+      device_id: deviceId,
       ...(values.csr ? { csr: await readFile(values.csr, "utf8") } : {}),
       ...subjectFields(values),
     });
     const written = await writeDevice(
       out,
-      deviceId ? folder : join(out, issued.device_id),
+      folder,
       issued.certificate,
       issued.certificate_chain,
       issued.private_key,
@@ -322,6 +399,9 @@ async function writeDevice(
   return { certificate: certificateFile, key: keyFile };
 }
 
+/** The columns of `list` without --json. */
+const LIST_COLUMNS = ["ID", "NAME", "ISSUER", "NOT_AFTER", "KEY_ALGORITHM", "STATUS"];
+
 async function list(client: ApiClient, values: Values, rest: string[]): Promise<number> {
   const kind = rest[0];
   if (!kind || !["root", "intermediate", "server", "device"].includes(kind)) {
@@ -344,9 +424,11 @@ async function list(client: ApiClient, values: Values, rest: string[]): Promise<
     console.log(JSON.stringify({ items, next_token: nextToken }));
     return 0;
   }
+  // Tab-separated with a header row: readable, and `tail -n +2 | cut -f1` for scripts (or use --json).
+  console.log(LIST_COLUMNS.join("\t"));
   for (const item of items) {
     const subject = item.name ?? item.fqdn ?? item.device_id;
-    console.log([item.id, subject, item.issuer ?? "-", item.not_after, item.status].join("\t"));
+    console.log([item.id, subject, item.issuer ?? "-", item.not_after, item.key_algorithm, item.status].join("\t"));
   }
   if (nextToken) console.error(`(more: use --all, or the API with next_token=${nextToken})`);
   return 0;

@@ -4,11 +4,46 @@
  * `GET /openapi.json`; importable into Postman. A test checks that these
  * operations, the template's API events and the local server's routes are
  * the same set.
+ *
+ * Operations are listed, and tagged, in the order of a first walk through
+ * the API (CAs, issuance, inventory, renewal, revocation, CRLs), and every request,
+ * parameter and response carries an example from that walk (api-examples.ts),
+ * so a client generated from the document runs top to bottom. The serial
+ * numbers the walk needs are the ones issuance returns: OpenAPI `links` say
+ * so, and the Postman collection turns them into captured variables.
  */
 import * as z from "zod";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../core/events/certificate-events.js";
-import { MAX_BODY_BYTES } from "./api-handler.js";
 import {
+  CRL_PEM_EXAMPLE,
+  certificateDetailsExample,
+  certificatePemExample,
+  DEVICE_BATCH_ISSUED_EXAMPLES,
+  DEVICE_BATCH_PARTIAL_EXAMPLES,
+  DEVICE_BATCH_REQUEST_EXAMPLES,
+  DEVICE_ISSUED_EXAMPLES,
+  DEVICE_REQUEST_EXAMPLES,
+  EXAMPLE_SERIAL_NUMBERS,
+  type Example,
+  INTERMEDIATE_CREATED_EXAMPLES,
+  INTERMEDIATE_REQUEST_EXAMPLES,
+  listQueryExample,
+  listResponseExample,
+  PROBLEM_EXAMPLES,
+  RENEW_REQUEST_EXAMPLES,
+  RENEWED_EXAMPLES,
+  REVOKE_REQUEST_EXAMPLES,
+  REVOKED_EXAMPLES,
+  ROOT_CREATED_EXAMPLES,
+  ROOT_REQUEST_EXAMPLES,
+  ROOT_REVOKE_REFUSED_EXAMPLES,
+  SERVER_ISSUED_EXAMPLES,
+  SERVER_REQUEST_EXAMPLES,
+} from "./api-examples.js";
+import { MAX_BODY_BYTES } from "./api-handler.js";
+import { problem } from "./problem.js";
+import {
+  caName,
   createIntermediateBody,
   createRootBody,
   issueDeviceBatchBody,
@@ -17,132 +52,308 @@ import {
   listQuery,
   renewBody,
   revokeBody,
+  serialNumber,
 } from "./request-schemas.js";
 
-interface Operation {
-  method: "get" | "post";
+/** The groups of operations, in the order a first walk through the API takes them (Postman's folders). */
+export const API_TAGS = [
+  { name: "Certificate authorities", description: "A root CA, then intermediates signed by it" },
+  { name: "Issuance", description: "Server and device certificates, one at a time or in batches" },
+  { name: "Inventory", description: "Listings and single certificates with their status (never a key)" },
+  {
+    name: "Renewal",
+    description: "A new certificate with the old one's names, issuer and key algorithm, linked to it",
+  },
+  { name: "Revocation", description: "Revoke a certificate; its issuer's CRL is re-signed at once" },
+  { name: "CRLs", description: "The signed certificate revocation lists" },
+  { name: "Description", description: "This OpenAPI document" },
+] as const;
+
+type Tag = (typeof API_TAGS)[number]["name"];
+type Kind = "root" | "intermediate" | "server" | "device";
+type Method = "get" | "post";
+
+/** One response of an operation. */
+export interface ResponseDescription {
+  description: string;
+  /** Media type of the examples; default `application/json`. */
+  mediaType?: string;
+  /** Named examples; a request example's response is the one with the same name, else the first. */
+  examples?: Record<string, Example>;
+  /** Other media types of the same response, with one example each (undefined for binary bodies). */
+  alternatives?: Record<string, string | undefined>;
+  /** Operations that take a value of this response as a parameter (OpenAPI links). */
+  links?: Record<string, { method: Method; path: string; parameters: Record<string, string>; description: string }>;
+}
+
+export interface PathParameter {
+  /** The schema the handler validates the parameter with. */
+  schema: z.ZodType;
+  description: string;
+  /** A value that exists at this point of the walk. */
+  example: string;
+}
+
+export interface Operation {
+  method: Method;
   path: string;
   summary: string;
+  tag: Tag;
   body?: z.ZodType;
+  /** Named request bodies, each valid for `body`; the first is what a generated client sends. */
+  requestExamples?: Record<string, Example>;
+  pathParameters?: Record<string, PathParameter>;
   query?: z.ZodObject;
-  /** Status code → description of success responses. */
-  responses: Record<string, string>;
-  /** Media types of a success body other than JSON. */
-  alternativeMediaTypes?: string[];
+  /** One value for each query parameter, valid together. */
+  queryExample?: Record<string, string>;
+  /** Status → response. Error statuses not listed here get the method's usual problem+json responses. */
+  responses: Record<string, ResponseDescription>;
 }
 
 const POST_ERRORS = {
   "400": "Invalid request: the field at fault is named in `field`",
   "404": "The issuer (or certificate) does not exist",
-  "409": "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, or the Idempotency-Key is in use",
+  "409":
+    "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, or the Idempotency-Key is in use",
   "413": `Body larger than ${MAX_BODY_BYTES} bytes`,
   "422": "Idempotency-Key reused with a different body",
   "503": "Storage or ACM failed; nothing was issued; retry (see Retry-After)",
 };
 
-const kinds = ["root", "intermediate", "server", "device"] as const;
+const GET_ERRORS = { "400": "Invalid request", "404": "Not found" };
 
-/** Every operation of the API. */
+const GET_PROBLEM_EXAMPLES: Record<string, { title: string; detail: string; field?: string }> = {
+  "400": {
+    title: "Invalid request",
+    detail: "path parameter serial_number must be a serial number of 32 hexadecimal digits",
+    field: "serial_number",
+  },
+  "404": {
+    title: "Not found",
+    detail: `no device certificate with serial number '${EXAMPLE_SERIAL_NUMBERS.device}' exists`,
+    field: "id",
+  },
+};
+
+const KINDS = ["root", "intermediate", "server", "device"] as const;
+
+function idParameter(kind: Kind, use: "get" | "revoke"): Record<string, PathParameter> {
+  if (kind === "root" || kind === "intermediate") {
+    // The walk revokes `servers` (after its server certificate), and keeps `devices` for the CRL of a revoked device.
+    const example = kind === "root" ? "default" : use === "revoke" ? "servers" : "devices";
+    return { name: { schema: caName, description: `The ${kind} CA's name`, example } };
+  }
+  return {
+    serial_number: {
+      schema: serialNumber,
+      description: `The ${kind} certificate's serial number (32 hexadecimal digits), as issuance returned it`,
+      example: EXAMPLE_SERIAL_NUMBERS[kind],
+    },
+  };
+}
+
+function idPath(kind: Kind): string {
+  return `/certificates/${kind}/${kind === "root" || kind === "intermediate" ? "{name}" : "{serial_number}"}`;
+}
+
+/** The links from an issued leaf to the operations that take its serial number. */
+function serialLinks(kind: "server" | "device"): ResponseDescription["links"] {
+  const Kind = kind === "server" ? "Server" : "Device";
+  const parameters = { serial_number: "$response.body#/serial_number" };
+  return {
+    [`Get${Kind}Certificate`]: {
+      method: "get",
+      path: idPath(kind),
+      parameters,
+      description: `The issued ${kind} certificate, by the serial number of this response`,
+    },
+    [`Renew${Kind}Certificate`]: {
+      method: "post",
+      path: `${idPath(kind)}/renew`,
+      parameters,
+      description: `Renew the issued ${kind} certificate`,
+    },
+    [`Revoke${Kind}Certificate`]: {
+      method: "post",
+      path: `${idPath(kind)}/revoke`,
+      parameters,
+      description: `Revoke the issued ${kind} certificate`,
+    },
+  };
+}
+
+/** Every operation of the API, in the order of a first walk through it. */
 export const API_OPERATIONS: Operation[] = [
   {
     method: "post",
     path: "/certificates/root",
     summary: "Create a self-signed root CA",
+    tag: "Certificate authorities",
     body: createRootBody,
-    responses: { "201": "Root CA created" },
+    requestExamples: ROOT_REQUEST_EXAMPLES,
+    responses: { "201": { description: "Root CA created", examples: ROOT_CREATED_EXAMPLES } },
   },
   {
     method: "post",
     path: "/certificates/intermediate",
     summary: "Create an intermediate CA signed by a root",
+    tag: "Certificate authorities",
     body: createIntermediateBody,
-    responses: { "201": "Intermediate CA created" },
+    requestExamples: INTERMEDIATE_REQUEST_EXAMPLES,
+    responses: { "201": { description: "Intermediate CA created", examples: INTERMEDIATE_CREATED_EXAMPLES } },
   },
   {
     method: "post",
     path: "/certificates/server",
     summary: "Issue a server certificate (generated key or CSR); imported into ACM when the key was generated",
+    tag: "Issuance",
     body: issueServerBody,
-    responses: { "201": "Server certificate issued" },
+    requestExamples: SERVER_REQUEST_EXAMPLES,
+    responses: {
+      "201": {
+        description: "Server certificate issued",
+        examples: SERVER_ISSUED_EXAMPLES,
+        links: serialLinks("server"),
+      },
+    },
   },
   {
     method: "post",
     path: "/certificates/device",
     summary: "Issue a device (TLS client) certificate (generated key or CSR)",
+    tag: "Issuance",
     body: issueDeviceBody,
-    responses: { "201": "Device certificate issued" },
+    requestExamples: DEVICE_REQUEST_EXAMPLES,
+    responses: {
+      "201": {
+        description: "Device certificate issued",
+        examples: DEVICE_ISSUED_EXAMPLES,
+        links: serialLinks("device"),
+      },
+    },
   },
   {
     method: "post",
     path: "/certificates/device/batch",
     summary: "Issue up to 1,000 device certificates in one call",
+    tag: "Issuance",
     body: issueDeviceBatchBody,
-    responses: { "201": "Every device issued", "207": "Some devices failed; see each result's status" },
+    requestExamples: DEVICE_BATCH_REQUEST_EXAMPLES,
+    responses: {
+      "201": { description: "Every device issued", examples: DEVICE_BATCH_ISSUED_EXAMPLES },
+      "207": { description: "Some devices failed; see each result's status", examples: DEVICE_BATCH_PARTIAL_EXAMPLES },
+    },
   },
-  ...kinds.map(
+  ...KINDS.map(
     (kind): Operation => ({
       method: "get",
       path: `/certificates/${kind}`,
       summary: `List ${kind} certificates, one page at a time`,
+      tag: "Inventory",
       query: listQuery,
-      responses: { "200": "A page: {items, next_token}" },
+      queryExample: listQueryExample(kind),
+      responses: { "200": { description: "A page: {items, next_token}", examples: listResponseExample(kind) } },
     }),
   ),
-  ...kinds.map(
+  ...KINDS.map(
     (kind): Operation => ({
       method: "get",
-      path: `/certificates/${kind}/${kind === "root" || kind === "intermediate" ? "{name}" : "{serial_number}"}`,
+      path: idPath(kind),
       summary: `One ${kind} certificate with its chain and status (never a key)`,
-      responses: { "200": "The certificate" },
-      alternativeMediaTypes: ["application/x-pem-file"],
+      tag: "Inventory",
+      pathParameters: idParameter(kind, "get"),
+      responses: {
+        "200": {
+          description: "The certificate (with `Accept: application/x-pem-file`: the PEM chain, certificate first)",
+          examples: certificateDetailsExample(kind),
+          alternatives: { "application/x-pem-file": certificatePemExample(kind) },
+        },
+      },
     }),
   ),
-  ...kinds.map(
+  ...(["device", "server"] as const).map(
     (kind): Operation => ({
       method: "post",
-      path: `/certificates/${kind}/${kind === "root" || kind === "intermediate" ? "{name}" : "{serial_number}"}/revoke`,
-      summary:
-        kind === "root"
-          ? "Roots cannot be revoked (always 400)"
-          : `Revoke a ${kind} certificate and re-sign its issuer's CRL`,
-      body: revokeBody,
-      responses: { "200": "Revoked" },
-    }),
-  ),
-  ...(["server", "device"] as const).map(
-    (kind): Operation => ({
-      method: "post",
-      path: `/certificates/${kind}/{serial_number}/renew`,
+      path: `${idPath(kind)}/renew`,
       summary:
         kind === "server"
           ? "Renew a server certificate: same subject, SANs, issuer, key algorithm and EKU; re-imported into ACM on the same certificate ARN"
           : "Renew a device certificate: same subject, SANs, issuer, key algorithm and EKU",
+      tag: "Renewal",
+      pathParameters: idParameter(kind, "get"),
       body: renewBody,
+      requestExamples: RENEW_REQUEST_EXAMPLES[kind],
       responses: {
-        "201": "Renewed: the new certificate, and `previous` (renewed_by, and its revocation with revoke_previous)",
+        "201": {
+          description: "Renewed: the new certificate, and `previous` (renewed_by; revoked with revoke_previous)",
+          examples: RENEWED_EXAMPLES[kind],
+        },
       },
     }),
   ),
-  ...(["root", "intermediate"] as const).map(
+  ...(["device", "server", "intermediate"] as const).map(
+    (kind): Operation => ({
+      method: "post",
+      path: `${idPath(kind)}/revoke`,
+      summary: `Revoke ${article(kind)} ${kind} certificate and re-sign its issuer's CRL`,
+      tag: "Revocation",
+      pathParameters: idParameter(kind, "revoke"),
+      body: revokeBody,
+      requestExamples: REVOKE_REQUEST_EXAMPLES[kind],
+      responses: { "200": { description: "Revoked", examples: REVOKED_EXAMPLES[kind] } },
+    }),
+  ),
+  {
+    method: "post",
+    path: `${idPath("root")}/revoke`,
+    summary: "Roots cannot be revoked (always 400)",
+    tag: "Revocation",
+    pathParameters: idParameter("root", "revoke"),
+    body: revokeBody,
+    requestExamples: REVOKE_REQUEST_EXAMPLES.root,
+    responses: {
+      "400": {
+        description: "Always: nothing above a root signs a CRL; remove it from the trust stores instead",
+        mediaType: "application/problem+json",
+        examples: ROOT_REVOKE_REFUSED_EXAMPLES,
+      },
+    },
+  },
+  ...(["intermediate", "root"] as const).map(
     (kind): Operation => ({
       method: "get",
       path: `/crl/${kind}/{name}`,
-      summary: `The current signed CRL of a ${kind} CA (DER; PEM with ?format=pem)`,
+      summary: `The current signed CRL of ${article(kind)} ${kind} CA (DER; PEM with ?format=pem)`,
+      tag: "CRLs",
+      pathParameters: {
+        name: {
+          schema: caName,
+          description: `The ${kind} CA's name`,
+          example: kind === "root" ? "default" : "devices",
+        },
+      },
       query: z.strictObject({ format: z.enum(["der", "pem"]).optional() }),
-      responses: { "200": "The CRL" },
-      alternativeMediaTypes: ["application/pkix-crl", "application/x-pem-file"],
+      queryExample: { format: "pem" },
+      responses: {
+        "200": {
+          description: "The CRL: DER (what CRL Distribution Points serve), or PEM",
+          mediaType: "application/pkix-crl",
+          alternatives: { "application/x-pem-file": CRL_PEM_EXAMPLE },
+        },
+      },
     }),
   ),
   {
     method: "get",
     path: "/openapi.json",
     summary: "This description",
-    responses: { "200": "OpenAPI 3 document" },
+    tag: "Description",
+    responses: { "200": { description: "OpenAPI 3 document" } },
   },
 ];
 
 /** The document's description: what the API is, and the events it sends (docs/lifecycle.md says more). */
-const API_DESCRIPTION = `Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json.
+const API_DESCRIPTION = `Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json. The examples are one walk through the API on an empty store, in the order of the operations.
 
 ## Events
 
@@ -184,14 +395,21 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of API_OPERATIONS) {
     const parameters = [
-      ...[...operation.path.matchAll(/\{([a-z_]+)\}/g)].map((match) => ({
-        name: match[1],
-        in: "path",
-        required: true,
-        schema: { type: "string" },
-      })),
+      ...[...operation.path.matchAll(/\{([a-z_]+)\}/g)].map((match) => {
+        const name = match[1] as string;
+        const declared = operation.pathParameters?.[name];
+        if (!declared) throw new Error(`${operation.method} ${operation.path}: path parameter ${name} has no example`);
+        return {
+          name,
+          in: "path",
+          required: true,
+          description: declared.description,
+          schema: toSchema(declared.schema),
+          example: declared.example,
+        };
+      }),
       ...Object.entries(operation.query ? (toSchema(operation.query).properties as Record<string, unknown>) : {}).map(
-        ([name, schema]) => ({ name, in: "query", required: false, schema }),
+        ([name, schema]) => ({ name, in: "query", required: false, schema, example: operation.queryExample?.[name] }),
       ),
       ...(operation.method === "post"
         ? [
@@ -199,42 +417,57 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
               name: "Idempotency-Key",
               in: "header",
               required: false,
-              description: "Retries with the same key and body return the first response (24 h window)",
+              description:
+                "Retries with the same key and body return the first response (24 h window); a new key for each new request",
               schema: { type: "string", maxLength: 255 },
+              example: "5f0d4f3e-2b1c-4a8e-9d7f-6c5b4a3e2d1f",
             },
           ]
         : []),
     ];
     const success = Object.fromEntries(
-      Object.entries(operation.responses).map(([status, description]) => [
-        status,
-        {
-          description,
-          content: Object.fromEntries(
-            ["application/json", ...(operation.alternativeMediaTypes ?? [])].map((type) => [type, {}]),
-          ),
-        },
-      ]),
+      Object.entries(operation.responses).map(([status, response]) => [status, responseObject(response)]),
     );
     const errors = Object.fromEntries(
-      Object.entries(operation.method === "post" ? POST_ERRORS : { "400": "Invalid request", "404": "Not found" }).map(
-        ([status, description]) => [
-          status,
-          {
-            description,
-            content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
-          },
-        ],
-      ),
+      Object.entries(operation.method === "post" ? POST_ERRORS : GET_ERRORS)
+        .filter(([status]) => !(status in success))
+        .map(([status, description]) => {
+          const example = (operation.method === "post" ? PROBLEM_EXAMPLES : GET_PROBLEM_EXAMPLES)[status];
+          return [
+            status,
+            {
+              description,
+              content: {
+                "application/problem+json": {
+                  schema: { $ref: "#/components/schemas/Problem" },
+                  ...(example
+                    ? { example: problem(Number(status), example.title, example.detail, example.field) }
+                    : {}),
+                },
+              },
+            },
+          ];
+        }),
     );
     paths[operation.path] = {
       ...paths[operation.path],
       [operation.method]: {
+        tags: [operation.tag],
         summary: operation.summary,
         operationId: operationId(operation),
         parameters,
         ...(operation.body
-          ? { requestBody: { required: false, content: { "application/json": { schema: toSchema(operation.body) } } } }
+          ? {
+              requestBody: {
+                required: false,
+                content: {
+                  "application/json": {
+                    schema: toSchema(operation.body),
+                    ...(operation.requestExamples ? { examples: operation.requestExamples } : {}),
+                  },
+                },
+              },
+            }
           : {}),
         responses: { ...success, ...errors },
       },
@@ -248,9 +481,41 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       description: API_DESCRIPTION,
     },
     servers: [{ url: serverUrl ?? "http://127.0.0.1:3000" }],
+    tags: API_TAGS,
     paths,
     components: { schemas: { Problem: problemSchema } },
   };
+}
+
+function responseObject(response: ResponseDescription): Record<string, unknown> {
+  const mediaType = response.mediaType ?? "application/json";
+  const main =
+    mediaType === "application/pkix-crl"
+      ? { schema: { type: "string", format: "binary" } }
+      : mediaType === "application/problem+json"
+        ? { schema: { $ref: "#/components/schemas/Problem" }, examples: response.examples }
+        : { schema: { type: "object" }, ...(response.examples ? { examples: response.examples } : {}) };
+  const alternatives = Object.fromEntries(
+    Object.entries(response.alternatives ?? {}).map(([type, example]) => [
+      type,
+      { schema: { type: "string" }, ...(example === undefined ? {} : { example }) },
+    ]),
+  );
+  const links = Object.fromEntries(
+    Object.entries(response.links ?? {}).map(([name, link]) => [
+      name,
+      { operationId: operationId(link), parameters: link.parameters, description: link.description },
+    ]),
+  );
+  return {
+    description: response.description,
+    content: { [mediaType]: main, ...alternatives },
+    ...(response.links ? { links } : {}),
+  };
+}
+
+function article(word: string): "a" | "an" {
+  return /^[aeiou]/.test(word) ? "an" : "a";
 }
 
 function toSchema(schema: z.ZodType): Record<string, unknown> {
@@ -260,7 +525,8 @@ function toSchema(schema: z.ZodType): Record<string, unknown> {
   >;
 }
 
-function operationId(operation: Operation): string {
+/** `postCertificatesDeviceSerialNumberRevoke` for `POST /certificates/device/{serial_number}/revoke`. */
+export function operationId(operation: { method: Method; path: string }): string {
   const words = operation.path
     .replace(/[{}.]/g, "")
     .split(/[/_-]/)

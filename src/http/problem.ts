@@ -63,7 +63,8 @@ export function problemFor(error: unknown): Problem {
   return problem(500, "Internal server error", "the request failed unexpectedly; nothing was issued");
 }
 
-function problem(status: number, title: string, detail: string, field?: string): Problem {
+/** The problem details of one status, with the `type` URN derived from the title. */
+export function problem(status: number, title: string, detail: string, field?: string): Problem {
   const type = `${PROBLEM_TYPE_PREFIX}${title.toLowerCase().replaceAll(" ", "-")}`;
   return field === undefined ? { type, title, status, detail } : { type, title, status, detail, field };
 }

@@ -22,15 +22,16 @@
  */
 import { Console } from "node:console";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { writeSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { isIP } from "node:net";
+import { realpathSync, writeSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import { isIP, type Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { describeConfiguration, keyPoolSize, readConfiguration } from "../composition-root.js";
 import { logError, logInfo, withLogContext } from "../http/log.js";
+import { problem } from "../http/problem.js";
 import { bundlePath, readFunctions } from "./sam-template.js";
 import { loadScheduledFunctions, startSchedules } from "./scheduled-functions.js";
 import { serveStaticFile } from "./static-files.js";
@@ -195,14 +196,18 @@ export async function loadRoutes(options: LocalServerOptions): Promise<LoadedRou
 
 /** Creates the HTTP server (not yet listening). */
 export function createLocalServer(routes: LoadedRoute[], security: LocalServerSecurity = {}): Server {
+  /** The response being written on each connection, so a parse error never corrupts one already under way. */
+  const inFlight = new WeakMap<Socket, ServerResponse>();
   const server = createServer((request, response) => {
     const requestId = randomUUID();
     const started = performance.now();
+    inFlight.set(request.socket, response);
     response.once("finish", () => {
+      inFlight.delete(request.socket);
       logInfo("request", {
         method: request.method,
         // The path only: query strings are never logged.
-        path: new URL(request.url ?? "/", "http://localhost").pathname,
+        path: requestUrl(request.url)?.pathname ?? "(not a path)",
         status: response.statusCode,
         duration_ms: Math.round(performance.now() - started),
         requestId,
@@ -210,6 +215,11 @@ export function createLocalServer(routes: LoadedRoute[], security: LocalServerSe
     });
     withLogContext({ requestId }, () => handle(routes, security, requestId, request, response)).catch(
       (error: unknown) => {
+        // A client that hangs up mid-request (or whose body Node could not parse) is not a server failure.
+        if (request.socket.destroyed) {
+          withLogContext({ requestId }, () => logInfo("connection closed before the response", {}));
+          return;
+        }
         withLogContext({ requestId }, () => logError("local server error", error));
         if (!response.headersSent) sendProblem(response, 500, "Internal server error", "the local server failed");
         else response.end();
@@ -221,7 +231,59 @@ export function createLocalServer(routes: LoadedRoute[], security: LocalServerSe
   // server is closing at that moment: Node's default of 5 s raced with fetch's reuse
   // ("other side closed") when the client's event loop was busy between two requests.
   server.keepAliveTimeout = 65_000;
+  // Node answers a request it cannot parse with a bare 400 (or 408, 431) and no body; answer problem+json instead.
+  server.on("clientError", (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
+    if (error.code === "ECONNRESET" || !socket.writable || inFlight.get(socket)?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, title, detail] = clientErrorProblem(error);
+    logInfo("request", { status, error: error.code });
+    const body = JSON.stringify(problem(status, title, detail));
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   return server;
+}
+
+/** Status, title and detail for a request Node's HTTP parser refused (before any route saw it). */
+export function clientErrorProblem(error: {
+  code?: string | undefined;
+  reason?: string | undefined;
+}): [number, string, string] {
+  const reason = error.reason ?? error.code ?? "unreadable request";
+  switch (error.code) {
+    case "HPE_HEADER_OVERFLOW":
+      return [431, "Request header fields too large", "the request headers are larger than this server accepts"];
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return [408, "Request timeout", "the request was not received in time"];
+    case "HPE_INVALID_URL":
+      return [
+        400,
+        "Malformed request",
+        `the URL is not valid HTTP (${reason}): percent-encode spaces and characters outside ASCII, e.g. with encodeURIComponent`,
+      ];
+    default:
+      return [400, "Malformed request", `the request is not valid HTTP/1.1 (${reason})`];
+  }
+}
+
+/**
+ * The URL of a request target, or undefined when it is not one. Origin-form
+ * targets (`/path?query`) are read as paths, so `//name/x` stays a path and
+ * is not taken for a host name.
+ */
+export function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    const value = target ?? "/";
+    if (value.startsWith("/")) return new URL(`http://localhost${value}`);
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function handle(
@@ -231,8 +293,13 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const url = new URL(request.url ?? "/", "http://localhost");
   const method = (request.method ?? "GET").toUpperCase();
+  const url = requestUrl(request.url);
+  if (url === undefined) {
+    request.resume();
+    sendProblem(response, 400, "Malformed request", "the request target must be a path such as /certificates/root");
+    return;
+  }
   if (security.staticRoot !== undefined && (await serveStaticFile(request, response, security.staticRoot))) return;
   // Before routing, so an unauthenticated caller learns nothing, not even which paths exist.
   if (security.token !== undefined && !bearerTokenMatches(request.headers.authorization, security.token)) {
@@ -375,9 +442,8 @@ function sendProblem(
   detail: string,
   headers: Record<string, string> = {},
 ): void {
-  const type = `urn:iot-certificates:problem:${title.toLowerCase().replaceAll(" ", "-")}`;
   response.writeHead(status, { "Content-Type": "application/problem+json", ...headers });
-  response.end(JSON.stringify({ type, title, status, detail }));
+  response.end(JSON.stringify(problem(status, title, detail)));
 }
 
 /** How long a line written to standard output may wait to be written with the lines after it. */
@@ -484,6 +550,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Node gives the module its real path: compare real paths, or started through a symlink the server would exit silently.
+if (process.argv[1] && realpathSync(resolve(process.argv[1])) === fileURLToPath(import.meta.url)) {
   await main();
 }

@@ -1,52 +1,105 @@
 /**
  * The CA hierarchy: roots, the intermediates each signed, and the server and
- * device certificates each intermediate issued (`GET /certificates/{kind}?issuer=…`),
- * with expiry dates and revocation status.
+ * device certificates each intermediate issued, a page at a time with real
+ * totals (issued-certificates.ts), with expiry dates and revocation status;
+ * and the chart of what expires in the next 90 days (expiry-chart.ts).
+ *
+ * Loading: the CAs (two small requests; on the first load they are shown
+ * as soon as they come) and, at the same time, the inventory census
+ * (inventory-census.ts), which reads each leaf kind once, unfiltered, and
+ * gives every intermediate its totals, its pages and its chart. Only a census
+ * that stopped at its bound leaves the pages to the list route's `issuer`
+ * filter.
  */
 import { ApiProblem } from "./api.js";
-import { actionButtons, certificateTable, expiryDate, referenceOf, statusBadge } from "./certificate-table.js";
+import { actionButtons, expiryDate, referenceOf, statusBadge } from "./certificate-table.js";
 import { announce, append, byId, h } from "./dom.js";
-import { classifyExpiry, type InventoryItem, type InventoryPage, type Kind, subjectOf } from "./model.js";
+import { type ExpiryChartEntry, renderExpiryCharts } from "./expiry-chart.js";
+import {
+  addToTally,
+  censusCount,
+  type IssuerTally,
+  type KindCensus,
+  sumTallies,
+  takeCensus,
+} from "./inventory-census.js";
+import {
+  apiSource,
+  censusSource,
+  type IssuedKind,
+  issuedCertificatesView,
+  LEAF_KINDS,
+  loadIssuedKind,
+} from "./issued-certificates.js";
+import { classifyExpiry, type InventoryItem, type InventoryPage, type LeafKind, subjectOf } from "./model.js";
 import type { PortalContext } from "./portal-context.js";
 
-/** Leaves shown per intermediate and kind; the rest are a search away. */
-export const LEAVES_PER_ISSUER = 50;
 /** CAs are few; this many pages of 1,000 is plenty. */
 const MAX_CA_PAGES = 5;
+
+/**
+ * Performance marks (from the navigation start) for a test, or a person in
+ * DevTools: the CAs on screen, then the first page of every intermediate's
+ * certificates with their totals and the expiry chart. Set once per page load.
+ */
+export const CAS_SHOWN = "portal:cas-shown";
+export const CERTIFICATES_SHOWN = "portal:certificates-shown";
 
 export interface Hierarchy {
   roots: InventoryItem[];
   intermediates: InventoryItem[];
-  leaves: Map<string, { server: InventoryPage; device: InventoryPage }>;
+  /** False when the intermediates filled MAX_CA_PAGES and more were left. */
+  intermediatesComplete: boolean;
 }
 
-async function listAll(context: PortalContext, kind: Kind): Promise<InventoryItem[]> {
+/** By intermediate name: the page of its server and device certificates to show. */
+type IssuedByIntermediate = Map<string, Record<LeafKind, IssuedKind>>;
+
+async function listAll(context: PortalContext, kind: "root" | "intermediate") {
   const items: InventoryItem[] = [];
   let token: string | undefined;
+  let complete = false;
   for (let page = 0; page < MAX_CA_PAGES; page += 1) {
     const result = await context.api.get<InventoryPage>(`/certificates/${kind}`, { limit: "1000", next_token: token });
     items.push(...result.items);
-    if (!result.next_token) break;
+    if (!result.next_token) {
+      complete = true;
+      break;
+    }
     token = result.next_token;
   }
-  return items.sort((a, b) => subjectOf(a).localeCompare(subjectOf(b)));
+  return { items: items.sort((a, b) => subjectOf(a).localeCompare(subjectOf(b))), complete };
 }
 
 export async function loadHierarchy(context: PortalContext): Promise<Hierarchy> {
   const [roots, intermediates] = await Promise.all([listAll(context, "root"), listAll(context, "intermediate")]);
-  const leaves = new Map<string, { server: InventoryPage; device: InventoryPage }>();
+  return { roots: roots.items, intermediates: intermediates.items, intermediatesComplete: intermediates.complete };
+}
+
+/** Each intermediate's first page (or the one shown last) of each kind, from the census or the API. */
+async function loadIssued(
+  context: PortalContext,
+  hierarchy: Hierarchy,
+  census: Record<LeafKind, KindCensus>,
+): Promise<IssuedByIntermediate> {
+  const issued: IssuedByIntermediate = new Map();
   await Promise.all(
-    intermediates.map(async (intermediate) => {
+    hierarchy.intermediates.map(async (intermediate) => {
       const issuer = subjectOf(intermediate);
-      const query = { issuer, limit: String(LEAVES_PER_ISSUER) };
-      const [server, device] = await Promise.all([
-        context.api.get<InventoryPage>("/certificates/server", query),
-        context.api.get<InventoryPage>("/certificates/device", query),
-      ]);
-      leaves.set(issuer, { server, device });
+      const load = (kind: LeafKind) =>
+        loadIssuedKind(
+          census[kind].complete
+            ? censusSource(census[kind].itemsByIssuer.get(issuer) ?? [])
+            : apiSource(context.api, kind, issuer),
+          kind,
+          issuer,
+          censusCount(census[kind], issuer),
+        );
+      const [server, device] = await Promise.all([load("server"), load("device")]);
+      issued.set(issuer, { server, device });
     }),
   );
-  return { roots, intermediates, leaves };
+  return issued;
 }
 
 function caNode(item: InventoryItem, context: PortalContext): HTMLElement {
@@ -62,32 +115,15 @@ function caNode(item: InventoryItem, context: PortalContext): HTMLElement {
   );
 }
 
-function leavesOf(intermediate: InventoryItem, hierarchy: Hierarchy, context: PortalContext): HTMLElement {
-  const issuer = subjectOf(intermediate);
-  const pages = hierarchy.leaves.get(issuer);
-  const items = [...(pages?.server.items ?? []), ...(pages?.device.items ?? [])];
-  const more: HTMLElement[] = [];
-  for (const kind of ["server", "device"] as const) {
-    if (pages?.[kind].next_token) {
-      const button = h("button", { type: "button", class: "link" }, `Search all ${kind} certificates of ${issuer}`);
-      button.addEventListener("click", () => context.search(kind, issuer));
-      more.push(h("p", { class: "more" }, `Showing the first ${LEAVES_PER_ISSUER} ${kind} certificates. `, button));
-    }
-  }
-  if (items.length === 0) return h("p", { class: "empty" }, `${issuer} has issued no certificates yet.`);
-  const servers = pages?.server.items.length ?? 0;
-  const devices = pages?.device.items.length ?? 0;
-  const summary = `Issued by ${issuer}: ${servers} server, ${devices} device certificate${devices === 1 ? "" : "s"}`;
-  return h(
-    "details",
-    { class: "leaves", open: true },
-    h("summary", {}, summary),
-    certificateTable(items, context, { caption: summary, captionHidden: true, showKind: true }),
-    ...more,
-  );
-}
-
-export function renderHierarchy(hierarchy: Hierarchy, context: PortalContext): void {
+/**
+ * Shows the tree; `issued` undefined (the first load, before the census)
+ * puts a placeholder where each intermediate's certificates will be.
+ */
+export function renderHierarchy(
+  hierarchy: Hierarchy,
+  issued: IssuedByIntermediate | undefined,
+  context: PortalContext,
+): void {
   const container = byId("hierarchy");
   if (hierarchy.roots.length === 0 && hierarchy.intermediates.length === 0) {
     container.replaceChildren(
@@ -96,8 +132,15 @@ export function renderHierarchy(hierarchy: Hierarchy, context: PortalContext): v
     return;
   }
   const rootNames = new Set(hierarchy.roots.map(subjectOf));
+  const issuedBy = (intermediate: InventoryItem) => {
+    const issuer = subjectOf(intermediate);
+    const kinds = issued?.get(issuer);
+    return kinds
+      ? issuedCertificatesView(issuer, kinds, context)
+      : h("p", { class: "empty loading" }, `Counting the certificates ${issuer} issued…`);
+  };
   const intermediateItem = (intermediate: InventoryItem) =>
-    h("li", {}, caNode(intermediate, context), leavesOf(intermediate, hierarchy, context));
+    h("li", {}, caNode(intermediate, context), issuedBy(intermediate));
   const tree = h(
     "ul",
     { class: "tree", "aria-label": "Root CAs" },
@@ -129,20 +172,93 @@ export function renderHierarchy(hierarchy: Hierarchy, context: PortalContext): v
   );
 }
 
-/** Loads and shows the hierarchy; failures are shown in place and announced. */
+/** The charts in hierarchy order: each root (the intermediates it signed), then its intermediates. */
+function expiryChartEntries(hierarchy: Hierarchy, census: Record<LeafKind, KindCensus>, now: Date): ExpiryChartEntry[] {
+  const intermediatesByRoot = new Map<string, IssuerTally>();
+  addToTally(intermediatesByRoot, hierarchy.intermediates, now);
+  const intermediateEntry = (intermediate: InventoryItem): ExpiryChartEntry => {
+    const issuer = subjectOf(intermediate);
+    return {
+      ca: issuer,
+      what: { one: "certificate", many: "certificates" },
+      tally: sumTallies(LEAF_KINDS.map((kind) => census[kind].byIssuer.get(issuer))),
+      complete: LEAF_KINDS.every((kind) => census[kind].complete),
+    };
+  };
+  const entries: ExpiryChartEntry[] = [];
+  const rootNames = new Set(hierarchy.roots.map(subjectOf));
+  for (const root of hierarchy.roots) {
+    const name = subjectOf(root);
+    entries.push({
+      ca: name,
+      what: { one: "intermediate CA", many: "intermediate CAs" },
+      tally: sumTallies([intermediatesByRoot.get(name)]),
+      complete: hierarchy.intermediatesComplete,
+    });
+    for (const intermediate of hierarchy.intermediates) {
+      if (intermediate.issuer === name) entries.push(intermediateEntry(intermediate));
+    }
+  }
+  for (const intermediate of hierarchy.intermediates) {
+    if (!rootNames.has(intermediate.issuer ?? "")) entries.push(intermediateEntry(intermediate));
+  }
+  return entries;
+}
+
+function markOnce(name: string): void {
+  if (performance.getEntriesByName(name).length === 0) performance.mark(name);
+}
+
+let generation = 0;
+let shownOnce = false;
+
+/**
+ * Loads and shows the hierarchy, its certificates and the expiry chart;
+ * failures are shown in place and announced. A newer refresh (after a
+ * create or a revoke) makes an older one stop without showing anything: it
+ * returns undefined, like a failure.
+ */
 export async function refreshHierarchy(context: PortalContext): Promise<Hierarchy | undefined> {
+  generation += 1;
+  const mine = generation;
+  const stale = () => mine !== generation;
   const container = byId("hierarchy");
+  const charts = byId("expiry-charts");
   container.setAttribute("aria-busy", "true");
+  charts.setAttribute("aria-busy", "true");
+  const now = new Date();
+  // The census needs nothing from the CAs: it starts with them.
+  const counting = Promise.all(LEAF_KINDS.map((kind) => takeCensus(context.api, kind, now, { cancelled: stale })));
+  counting.catch(() => undefined); // awaited below, unless the CAs fail first
   try {
     const hierarchy = await loadHierarchy(context);
-    renderHierarchy(hierarchy, context);
+    if (stale()) return undefined;
+    // A refresh keeps the old tree until the new one is whole; the first load shows the CAs at once.
+    if (!shownOnce) {
+      renderHierarchy(hierarchy, undefined, context);
+      markOnce(CAS_SHOWN);
+    }
+    const [server, device] = await counting;
+    if (stale() || !server || !device) return undefined;
+    const census = { server, device };
+    const issued = await loadIssued(context, hierarchy, census);
+    if (stale()) return undefined;
+    renderHierarchy(hierarchy, issued, context);
+    renderExpiryCharts(charts, expiryChartEntries(hierarchy, census, now), now);
+    shownOnce = true;
+    markOnce(CERTIFICATES_SHOWN);
     return hierarchy;
   } catch (error) {
+    if (stale()) return undefined;
     const detail = error instanceof ApiProblem ? error.detail : String(error);
     container.replaceChildren(h("p", { class: "form-error", role: "alert" }, `Could not load the CAs: ${detail}`));
+    charts.replaceChildren(h("p", { class: "empty" }, "Nothing counted: the CAs could not be loaded."));
     announce(`Could not load the CAs: ${detail}`, "error");
     return undefined;
   } finally {
-    container.setAttribute("aria-busy", "false");
+    if (!stale()) {
+      container.setAttribute("aria-busy", "false");
+      charts.setAttribute("aria-busy", "false");
+    }
   }
 }

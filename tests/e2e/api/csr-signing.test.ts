@@ -4,7 +4,8 @@
  * /certificates/server and /certificates/device. The certificate certifies
  * the CSR's own key (never a new one, no `private_key` returned), verifies
  * strictly against the root, and a server certificate from a CSR is not
- * imported into ACM. Bad CSRs are refused with 400 and nothing is stored.
+ * imported into ACM. Bad CSRs are refused with 400 and nothing is stored,
+ * malformed DER signed with the CSR's own key included.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHierarchy, expectProblem, postExpect, storeFiles } from "../../support/api/api-client.js";
@@ -18,6 +19,13 @@ import {
 } from "../../support/api/openssl-tools.js";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
 import { opensslText, opensslVerify } from "../../support/openssl.js";
+import {
+  BASIC_CONSTRAINTS_EXTN_ID,
+  csrWithExtensions,
+  dnsNamesDer,
+  extensionDer,
+  SUBJECT_ALT_NAME_EXTN_ID,
+} from "../../support/signed-csr.js";
 
 const ALGORITHMS: CsrKeyAlgorithm[] = ["RSA-2048", "EC-P256", "Ed25519"];
 
@@ -175,6 +183,52 @@ describe("refused CSRs: 400 naming the field, nothing written to the store", () 
     );
     const device = makeKeyAndCsr({ keyAlgorithm: "EC-P256", commonName: "sensor-a" }).csrPem;
     await expectRefused("/certificates/device", { device_id: "sensor-b", issuer: "devices", csr: device }, "csr");
+  });
+
+  // DER has an extension's `critical` (BOOLEAN DEFAULT FALSE) absent or 01 01 ff; the CSRs are re-signed with
+  // their own key, so the encoding alone is at fault.
+  it("an extension whose critical flag is a BOOLEAN of length 0 (01 00) or 2 (01 02 ff ff)", async () => {
+    const fqdn = "broker.dev.example.com";
+    const server = makeKeyAndCsr({ keyAlgorithm: "EC-P256", commonName: fqdn });
+    const withSan = (critical: string) =>
+      csrWithExtensions(server.csrPem, server.keyPem, [
+        extensionDer(SUBJECT_ALT_NAME_EXTN_ID, critical, dnsNamesDer(fqdn)),
+      ]);
+    const device = makeKeyAndCsr({ keyAlgorithm: "Ed25519", commonName: "sensor-critical" });
+    const withBasicConstraints = (critical: string) =>
+      csrWithExtensions(device.csrPem, device.keyPem, [
+        extensionDer(BASIC_CONSTRAINTS_EXTN_ID, critical, new Uint8Array([0x30, 0x00])),
+      ]);
+
+    for (const critical of ["0100", "0102ffff"]) {
+      const serverProblem = await expectRefused(
+        "/certificates/server",
+        { fqdn, issuer: "servers", csr: withSan(critical) },
+        "csr",
+      );
+      expect(serverProblem.detail).toBe("csr is not a PEM PKCS#10 certificate request");
+      const deviceProblem = await expectRefused(
+        "/certificates/device",
+        { device_id: "sensor-critical", issuer: "devices", csr: withBasicConstraints(critical) },
+        "csr",
+      );
+      expect(deviceProblem.detail).toBe("csr is not a PEM PKCS#10 certificate request");
+    }
+
+    // The same CSRs with the flag in DER are certified: the flag was all that was wrong.
+    const certified = await postExpect(
+      api,
+      "/certificates/server",
+      { fqdn, issuer: "servers", csr: withSan("0101ff") },
+      201,
+    );
+    expect(certificatePublicKey(certified.certificate)).toBe(csrPublicKey(server.csrPem));
+    await postExpect(
+      api,
+      "/certificates/device",
+      { device_id: "sensor-critical", issuer: "devices", csr: withBasicConstraints("0101ff") },
+      201,
+    );
   });
 
   it("garbage PEM, with and without CSR armour", async () => {

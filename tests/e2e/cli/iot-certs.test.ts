@@ -1,10 +1,12 @@
 /**
  * The CLI as a CI script uses it: three commands provision a Mosquitto broker
- * and 100 devices; the devices connect with mutual TLS and publish. Then the
- * failure paths: exit codes and messages a script can rely on.
+ * and 100 devices; the broker runs on the mosquitto.conf the CLI wrote and the
+ * devices connect with mutual TLS and publish. Then the failure paths: exit
+ * codes and messages a script can rely on.
  */
-import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { connect as connectTcp } from "node:net";
 import { join } from "node:path";
 import { connect, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +14,7 @@ import { freePort } from "../../support/free-port.js";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
 import { opensslVerify } from "../../support/openssl.js";
 import { temporaryDirectory } from "../../support/temporary-directory.js";
-import { startMosquitto } from "../../support/trust/mosquitto.js";
+import { mosquittoBinary } from "../../support/trust/mosquitto.js";
 
 interface CliResult {
   code: number | null;
@@ -35,6 +37,48 @@ function runCli(args: string[], cwd: string, env: Record<string, string> = {}): 
   });
 }
 
+/** A Mosquitto broker started the way the CLI's output says: `mosquitto -c mosquitto.conf` in the bundle directory. */
+async function startBrokerFromBundle(
+  directory: string,
+  port: number,
+): Promise<{ output(): string; stop(): Promise<void> }> {
+  // Started as root, Mosquitto switches to the user `mosquitto`, which cannot read the 0600 key (README says so too).
+  if (process.getuid?.() === 0) appendFileSync(join(directory, "mosquitto.conf"), "user root\n");
+  const child: ChildProcess = spawn(mosquittoBinary(), ["-c", "mosquitto.conf"], {
+    cwd: directory,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  };
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connectTcp({ host: "127.0.0.1", port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+  const deadline = Date.now() + 15_000;
+  while (!(await accepts())) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with code ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`mosquitto did not listen on ${port} within 15 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { output: () => output, stop };
+}
+
 describe("iot-certs CLI", () => {
   let api: LocalApi;
   const work = temporaryDirectory("iot-certs-cli-");
@@ -53,10 +97,44 @@ describe("iot-certs CLI", () => {
     const init = await cli(["init", "--organization", "Acme", "--key-algorithm", "EC-P256"]);
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
-    expect(init.stdout).toContain("created  intermediate/devices");
+    expect(init.stdout.split("\n")).toEqual([
+      "created  root/default  EC-P256",
+      "created  intermediate/servers  EC-P256",
+      "created  intermediate/devices  EC-P256",
+      "",
+    ]);
 
-    const server = await cli(["server", "--fqdn", "localhost", "--san", "127.0.0.1", "--out", "broker"]);
+    const mqttPort = await freePort();
+    const server = await cli([
+      "server",
+      "--fqdn",
+      "localhost",
+      "--san",
+      "127.0.0.1",
+      "--mqtt-port",
+      String(mqttPort),
+      "--out",
+      "broker",
+    ]);
     expect(server.code).toBe(0);
+    expect(server.stdout).toContain("broker: cd broker && mosquitto -c mosquitto.conf");
+    expect(readdirSync(join(work.path, "broker")).sort()).toEqual([
+      "ca.crt",
+      "mosquitto.conf",
+      "server.crt",
+      "server.key",
+    ]);
+    const config = readFileSync(join(work.path, "broker", "mosquitto.conf"), "utf8");
+    const directives = config.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+    expect(directives).toEqual([
+      `listener ${mqttPort}`,
+      "cafile ca.crt",
+      "certfile server.crt",
+      "keyfile server.key",
+      "require_certificate true",
+      "use_identity_as_username true",
+      "allow_anonymous false",
+    ]);
     const fleet = await cli(["device", "--count", "100", "--key-algorithm", "EC-P256", "--out", "fleet"]);
     expect(fleet.code).toBe(0);
     expect(fleet.stdout).toContain("issued 100 device certificates");
@@ -69,16 +147,12 @@ describe("iot-certs CLI", () => {
     expect(statSync(join(work.path, "broker", "server.key")).mode & 0o777).toBe(0o600);
 
     const read = (...path: string[]) => readFileSync(join(work.path, ...path), "utf8");
-    const broker = await startMosquitto({
-      rootPem: read("broker", "ca.crt"),
-      serverFullChainPem: read("broker", "server.crt"),
-      serverKeyPem: read("broker", "server.key"),
-    });
+    const broker = await startBrokerFromBundle(join(work.path, "broker"), mqttPort);
     const clients: MqttClient[] = [];
     try {
       const connectDevice = (id: string) =>
         new Promise<MqttClient>((resolve, reject) => {
-          const client = connect(`mqtts://127.0.0.1:${broker.port}`, {
+          const client = connect(`mqtts://127.0.0.1:${mqttPort}`, {
             clientId: id,
             ca: read("fleet", "ca.crt"),
             cert: read("fleet", id, "client.crt"),
@@ -91,6 +165,20 @@ describe("iot-certs CLI", () => {
           client.once("connect", () => resolve(client));
           client.once("error", reject);
         });
+      // require_certificate: a client without a device certificate is refused in the TLS handshake.
+      const anonymous = connect(`mqtts://127.0.0.1:${mqttPort}`, {
+        ca: read("fleet", "ca.crt"),
+        servername: "localhost",
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      });
+      const refusal = await new Promise<Error | undefined>((resolve) => {
+        anonymous.once("error", resolve);
+        anonymous.once("connect", () => resolve(undefined));
+      });
+      anonymous.end(true);
+      expect(refusal?.message).toMatch(/certificate|handshake|socket hang up|ECONNRESET/i);
+
       const [subscriberId, ...publisherIds] = deviceIds as [string, ...string[]];
       const subscriber = await connectDevice(subscriberId);
       clients.push(subscriber);
@@ -111,6 +199,8 @@ describe("iot-certs CLI", () => {
       const deadline = Date.now() + 10_000;
       while (received.size < publisherIds.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(received.size).toBe(99);
+      // use_identity_as_username: the device id (the certificate's CN) is the MQTT user name.
+      expect(broker.output()).toContain(`u'${subscriberId}'`);
     } finally {
       await Promise.all(clients.map((client) => client.endAsync()));
       await broker.stop();
@@ -138,6 +228,90 @@ describe("iot-certs CLI", () => {
 
     const revokedOnly = await cli(["list", "device", "--status", "revoked", "--json"]);
     expect(JSON.parse(revokedOnly.stdout).items.map((item: { id: string }) => item.id)).toEqual([target]);
+
+    const table = await cli(["list", "device", "--status", "revoked"]);
+    expect(table.code).toBe(0);
+    const [header, ...rows] = table.stdout.trimEnd().split("\n");
+    expect(header?.split("\t")).toEqual(["ID", "NAME", "ISSUER", "NOT_AFTER", "KEY_ALGORITHM", "STATUS"]);
+    expect(rows).toHaveLength(1);
+    const [id, name, issuer, notAfter, keyAlgorithm, status] = rows[0]?.split("\t") ?? [];
+    expect({ id, issuer, keyAlgorithm, status }).toEqual({
+      id: target,
+      issuer: "devices",
+      keyAlgorithm: "EC-P256",
+      status: "revoked",
+    });
+    expect(deviceIdOf(items, target)).toBe(name);
+    expect(Number.isNaN(Date.parse(notAfter ?? ""))).toBe(false);
+
+    const empty = await cli(["list", "server", "--issuer", "nobody"]);
+    expect(empty.stdout).toBe("ID\tNAME\tISSUER\tNOT_AFTER\tKEY_ALGORITHM\tSTATUS\n");
+  });
+
+  it("init reports each CA it reused with its key algorithm, warns when it differs from the asked one, and --strict fails", async () => {
+    // The first test made the hierarchy with EC-P256 keys.
+    const again = await cli(["init", "--key-algorithm", "RSA-3072", "--devices", "fleet-b"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.split("\n")).toEqual([
+      "reused   root/default  EC-P256  (asked RSA-3072)",
+      "reused   intermediate/servers  EC-P256  (asked RSA-3072)",
+      "created  intermediate/fleet-b  RSA-3072",
+      "",
+    ]);
+    expect(again.stderr).toContain(
+      "iot-certs: warning: root/default exists with key algorithm EC-P256, not RSA-3072 as asked; it was reused as it is",
+    );
+    expect(again.stderr).toContain("warning: intermediate/servers exists with key algorithm EC-P256");
+
+    const same = await cli(["init", "--key-algorithm", "EC-P256", "--json"]);
+    expect(same.code).toBe(0);
+    expect(same.stderr).toBe("");
+    expect(JSON.parse(same.stdout)).toMatchObject({
+      result: { "root/default": "reused", "intermediate/servers": "reused", "intermediate/devices": "reused" },
+      cas: [
+        { ca: "root/default", outcome: "reused", key_algorithm: "EC-P256" },
+        { ca: "intermediate/servers", outcome: "reused", key_algorithm: "EC-P256" },
+        { ca: "intermediate/devices", outcome: "reused", key_algorithm: "EC-P256" },
+      ],
+      warnings: [],
+    });
+
+    const strict = await cli(["init", "--key-algorithm", "RSA-2048", "--devices", "fleet-c", "--strict"]);
+    expect(strict.code).toBe(4);
+    expect(strict.stderr).toContain(
+      "root/default exists with key algorithm EC-P256, not RSA-2048 as asked; stopped (--strict)",
+    );
+    // It stopped at the root: the new intermediate was not created under a root of the wrong kind.
+    expect((await api.get("/certificates/intermediate/fleet-c")).status).toBe(404);
+  });
+
+  it("refuses `device` without --count or --device-id (exit 2) and issues nothing", async () => {
+    const before = (await api.get("/certificates/device?limit=1000")).body.items.length;
+    const result = await cli(["device", "--out", "nowhere"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("device needs --count N (N devices with random ids) or --device-id ID");
+    expect(existsSync(join(work.path, "nowhere"))).toBe(false);
+    expect((await api.get("/certificates/device?limit=1000")).body.items.length).toBe(before);
+  });
+
+  it("finds the local server at $PORT, and names IOT_CERTS_API, --api and PORT when nothing answers", async () => {
+    const port = new URL(api.baseUrl).port;
+    const viaPort = await runCli(["list", "root", "--json"], work.path, { IOT_CERTS_API: "", PORT: port });
+    expect(viaPort.code).toBe(0);
+    expect(JSON.parse(viaPort.stdout).items.map((item: { id: string }) => item.id)).toEqual(["default"]);
+
+    const closed = String(await freePort());
+    const viaClosedPort = await runCli(["list", "root"], work.path, { IOT_CERTS_API: "", PORT: closed });
+    expect(viaClosedPort.code).toBe(1);
+    expect(viaClosedPort.stderr).toContain(`cannot reach the API at http://127.0.0.1:${closed}`);
+    expect(viaClosedPort.stderr).toContain(`http://127.0.0.1:${closed} is the local server's address for PORT`);
+    for (const name of ["--api URL", "IOT_CERTS_API=URL", "PORT"]) expect(viaClosedPort.stderr).toContain(name);
+
+    const viaApi = await runCli(["list", "root", "--api", `http://127.0.0.1:${closed}`], work.path, {
+      IOT_CERTS_API: api.baseUrl,
+    });
+    expect(viaApi.code).toBe(1);
+    expect(viaApi.stderr).toContain(`http://127.0.0.1:${closed} is from --api`);
   });
 
   it("never overwrites files without --force (exit 3), and --force does", async () => {
@@ -201,6 +375,7 @@ describe("iot-certs CLI", () => {
     const down = await runCli(["list", "root"], work.path, { IOT_CERTS_API: `http://127.0.0.1:${port}` });
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`cannot reach the API at http://127.0.0.1:${port}`);
+    expect(down.stderr).toContain(`http://127.0.0.1:${port} is from IOT_CERTS_API`);
   });
 
   it("signs a device CSR without ever seeing the key", async () => {
@@ -233,3 +408,8 @@ describe("iot-certs CLI", () => {
     expect(readdirSync(join(work.path, "csr-out", "sensor-csr-1"))).toEqual(["client.crt"]);
   });
 });
+
+/** The device id of the listed item with this serial. */
+function deviceIdOf(items: { id: string; device_id?: string }[], serial: string): string | undefined {
+  return items.find((item) => item.id === serial)?.device_id;
+}

@@ -1,18 +1,31 @@
 /**
  * The portal's pure parts (no browser): expiry classification, file names,
- * request bodies, field mapping, API URLs; and the build, whose output must
- * run under the strict CSP (no inline script or style).
+ * request bodies, field mapping, API URLs, the inventory census's counts and
+ * expiry weeks; and the build, whose output must run under the strict CSP (no
+ * inline script or style).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPortal, PORTAL_FILES } from "../../../src/portal/build-portal.js";
 import {
+  addToTally,
+  bestCount,
+  censusCount,
+  EXPIRY_WEEKS,
+  expiryWeek,
+  expiryWeekRanges,
+  formatCount,
+  type IssuerTally,
+  sumTallies,
+} from "../../../src/portal/inventory-census.js";
+import {
   apiUrl,
   base64ToBytes,
   classifyExpiry,
   controlNameForField,
   downloadFileName,
+  type InventoryItem,
   requestBody,
   resolveApiBaseUrl,
   safeFileStem,
@@ -33,6 +46,68 @@ describe("classifyExpiry", () => {
     expect(classifyExpiry("valid", inDays(30), NOW)).toMatchObject({ state: "expiring", label: "Expires in 30 days" });
     expect(classifyExpiry("valid", inDays(30.01), NOW)).toMatchObject({ state: "valid", label: "Valid" });
     expect(classifyExpiry("valid", inDays(365), NOW)).toMatchObject({ state: "valid", label: "Valid" });
+  });
+});
+
+describe("inventory census", () => {
+  const device = (issuer: string, notAfter: string, status: InventoryItem["status"] = "valid"): InventoryItem => ({
+    id: "x",
+    kind: "device",
+    serial_number: "0".repeat(32),
+    issuer,
+    not_after: notAfter,
+    key_algorithm: "EC-P256",
+    status,
+  });
+
+  it("says how sure a count is, and keeps the larger of two", () => {
+    expect(formatCount({ value: 10_000, qualifier: "exactly" })).toBe("10,000");
+    expect(formatCount({ value: 25, qualifier: "more than" })).toBe("more than 25");
+    expect(formatCount({ value: 20_000, qualifier: "at least" })).toBe("at least 20,000");
+    const exact = { value: 30, qualifier: "exactly" } as const;
+    expect(bestCount({ value: 25, qualifier: "more than" }, exact)).toBe(exact);
+    expect(bestCount({ value: 25, qualifier: "more than" }, { value: 25, qualifier: "at least" })).toEqual({
+      value: 25,
+      qualifier: "more than",
+    });
+    expect(bestCount({ value: 50, qualifier: "more than" }, { value: 20_000, qualifier: "at least" })).toEqual({
+      value: 20_000,
+      qualifier: "at least",
+    });
+    expect(bestCount(undefined, undefined)).toEqual({ value: 0, qualifier: "exactly" });
+  });
+
+  it("puts a valid certificate in the week (from today, UTC days) it expires; none past 90 days", () => {
+    // NOW is 2026-06-01T12:00Z: week 0 is June 1–7, week 12 is August 24–29 (90 days: June 1 to August 29).
+    expect(expiryWeek(device("a", inDays(0.1)), NOW)).toBe(0);
+    expect(expiryWeek(device("a", "2026-06-07T23:59:59Z"), NOW)).toBe(0);
+    expect(expiryWeek(device("a", "2026-06-08T00:00:00Z"), NOW)).toBe(1);
+    expect(expiryWeek(device("a", "2026-08-29T23:59:59Z"), NOW)).toBe(12);
+    expect(expiryWeek(device("a", "2026-08-30T00:00:00Z"), NOW)).toBeUndefined();
+    expect(expiryWeek(device("a", inDays(-0.1)), NOW)).toBeUndefined();
+    expect(expiryWeek(device("a", inDays(5), "revoked"), NOW)).toBeUndefined();
+    expect(EXPIRY_WEEKS).toBe(13);
+    const ranges = expiryWeekRanges(NOW);
+    expect(ranges[0]).toEqual({ first: "2026-06-01", last: "2026-06-07" });
+    expect(ranges[1]).toEqual({ first: "2026-06-08", last: "2026-06-14" });
+    expect(ranges.at(-1)).toEqual({ first: "2026-08-24", last: "2026-08-29" });
+  });
+
+  it("tallies pages by issuer and counts exactly only a census that read every page", () => {
+    const byIssuer = new Map<string, IssuerTally>();
+    addToTally(byIssuer, [device("fleet", inDays(3)), device("fleet", inDays(400)), device("lab", inDays(9))], NOW);
+    addToTally(byIssuer, [device("fleet", inDays(3.2)), device("fleet", inDays(10), "revoked")], NOW);
+    expect(byIssuer.get("fleet")?.total).toBe(4);
+    expect(byIssuer.get("fleet")?.expiringByWeek.slice(0, 2)).toEqual([2, 0]);
+    expect(byIssuer.get("lab")?.expiringByWeek.slice(0, 2)).toEqual([0, 1]);
+    const both = sumTallies([byIssuer.get("fleet"), byIssuer.get("lab"), undefined]);
+    expect(both.total).toBe(5);
+    expect(both.expiringByWeek.reduce((sum, count) => sum + count, 0)).toBe(3);
+
+    const census = { byIssuer, itemsByIssuer: new Map(), read: 5 };
+    expect(censusCount({ ...census, complete: true }, "fleet")).toEqual({ value: 4, qualifier: "exactly" });
+    expect(censusCount({ ...census, complete: false }, "fleet")).toEqual({ value: 4, qualifier: "at least" });
+    expect(censusCount({ ...census, complete: true }, "nobody")).toEqual({ value: 0, qualifier: "exactly" });
   });
 });
 

@@ -1,8 +1,8 @@
 /**
- * verifySigningRequest reads PKCS#10 with its own strict DER reader
- * (src/core/der-reader.ts) instead of @peculiar/x509. These tests hold it to
- * the library-based version it replaced, kept here verbatim as
- * `referenceVerify`:
+ * verifySigningRequest reads PKCS#10 with @peculiar/asn1-csr and checks the
+ * encoding is DER (src/core/certificate-signing-request.ts says how). These
+ * tests hold it to the @peculiar/x509 version it once was, kept here verbatim
+ * as `referenceVerify`:
  *
  * - on CSRs made by `openssl req` (RSA 2048/4096 with PKCS#1 v1.5 and PSS
  *   signatures, EC P-256/P-384, Ed25519; SANs of every issued type; CNs in
@@ -17,30 +17,30 @@
  *   accepts, the reference accepts too, with the same result.
  */
 import { spawnSync } from "node:child_process";
-import { createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubjectAltName } from "../../../src/core/certificate-profiles.js";
 import { verifySigningRequest } from "../../../src/core/certificate-signing-request.js";
-import { DerError, DerReader, decodeOid, readWellFormedElement } from "../../../src/core/der-reader.js";
 import { InvalidRequestError } from "../../../src/core/errors.js";
-import {
-  derConcat,
-  derHex,
-  derSequence,
-  derTlv,
-  generateKeyPair,
-  type KeyAlgorithm,
-  webCryptoParams,
-} from "../../../src/core/key-algorithms.js";
+import { derTlv, generateKeyPair, type KeyAlgorithm, webCryptoParams } from "../../../src/core/key-algorithms.js";
 import {
   Pkcs10CertificateRequest,
   Pkcs10CertificateRequestGenerator,
   SubjectAlternativeNameExtension,
 } from "../../../src/core/x509.js";
 import { derToPem, pemToDer } from "../../support/api/openssl-tools.js";
+import {
+  BASIC_CONSTRAINTS_EXTN_ID,
+  csrWithExtensions,
+  dnsNamesDer,
+  extensionDer,
+  certificationRequestInfoOf as infoOf,
+  SUBJECT_ALT_NAME_EXTN_ID,
+  signedRequest,
+} from "../../support/signed-csr.js";
 import { temporaryDirectory } from "../../support/temporary-directory.js";
 
 // ---------------------------------------------------------------------------
@@ -247,29 +247,6 @@ async function generated(algorithm: KeyAlgorithm, commonName: string, names: Sub
   return request.toString("pem");
 }
 
-/** A CSR's CertificationRequestInfo bytes. */
-function infoOf(pem: string): Buffer {
-  const der = pemToDer(pem);
-  const outer = new DerReader(der);
-  const request = outer.inside(outer.readElement(0x30));
-  const info = request.readElement(0x30);
-  return Buffer.from(der.subarray(info.start, info.end));
-}
-
-/** A CSR around `info`, signed by `key` (ecdsa-with-SHA256, sha256WithRSAEncryption or Ed25519). */
-function signedRequest(info: Uint8Array, key: KeyObject): string {
-  const type = key.asymmetricKeyType;
-  const algorithm =
-    type === "ec"
-      ? derHex("300a06082a8648ce3d040302")
-      : type === "ed25519"
-        ? derHex("300506032b6570")
-        : derHex("300d06092a864886f70d01010b0500");
-  const signature = sign(type === "ed25519" ? null : "sha256", info, { key, dsaEncoding: "der" });
-  const bitString = derTlv(0x03, derConcat([new Uint8Array([0]), signature]));
-  return derToPem(derSequence(info, algorithm, bitString), "CERTIFICATE REQUEST");
-}
-
 /** Where `needle` first occurs in `haystack` (it must). */
 function indexOf(haystack: Uint8Array, needle: number[] | Uint8Array): number {
   const index = Buffer.from(haystack).indexOf(Buffer.from(needle));
@@ -416,6 +393,18 @@ describe("refusals: InvalidRequestError, field csr", () => {
     edit(info);
     return signedRequest(info, nodeKeys[key] as KeyObject);
   };
+  /** ec()'s CSR with one extension in its extension request, `critical` written as given, re-signed. */
+  const withExtension = (oid: string, critical: string, value: Uint8Array): string =>
+    csrWithExtensions(ec(), nodeKeys.p256 as KeyObject, [extensionDer(oid, critical, value)]);
+  const SAN = dnsNamesDer("sensor-1.example.com");
+  const CA_FALSE = new Uint8Array([0x30, 0x00]);
+  /** An extension's `critical` BOOLEAN DEFAULT FALSE: DER has it absent or 01 01 ff, nothing else. */
+  const MALFORMED_CRITICAL = [
+    ["of length 0 (01 00)", "0100"],
+    ["of length 2 (01 02 ff ff)", "0102ffff"],
+    ["01 01 01 (TRUE is ff in DER)", "010101"],
+    ["an explicit FALSE (01 01 00: DER never encodes a DEFAULT)", "010100"],
+  ] as const;
 
   const CASES: Case[] = [
     ["a flipped bit in the signature", () => flip(ec(), (der) => der.length - 1), BAD_SIGNATURE],
@@ -602,7 +591,52 @@ describe("refusals: InvalidRequestError, field csr", () => {
       ),
       "accepts",
     ],
+    [
+      // RFC 2986 §4.1: attributes [0] is not OPTIONAL (openssl writes a0 00 when there are none).
+      "no attributes field at all (re-signed)",
+      () => {
+        const info = infoOf(req({ key: "p256", subject: "/CN=bare" }));
+        expect(info.subarray(-2)).toEqual(Buffer.from([0xa0, 0x00]));
+        const content = info.subarray(info[1] === 0x81 ? 3 : 2, -2);
+        return signedRequest(derTlv(0x30, content), nodeKeys.p256 as KeyObject);
+      },
+      NOT_A_CSR,
+      "accepts",
+    ],
+    ...MALFORMED_CRITICAL.flatMap(([what, critical]): Case[] => [
+      [
+        `a subjectAltName whose critical flag is ${what} (re-signed)`,
+        () => withExtension(SUBJECT_ALT_NAME_EXTN_ID, critical, SAN),
+        NOT_A_CSR,
+        "accepts",
+      ],
+      [
+        `an ignored basicConstraints whose critical flag is ${what} (re-signed)`,
+        () => withExtension(BASIC_CONSTRAINTS_EXTN_ID, critical, CA_FALSE),
+        NOT_A_CSR,
+        "accepts",
+      ],
+    ]),
   ];
+
+  it.each([
+    ["absent", ""],
+    ["TRUE (01 01 ff)", "0101ff"],
+  ])("the same CSRs with the critical flag %s are accepted", async (_what, critical) => {
+    for (const pem of [
+      withExtension(SUBJECT_ALT_NAME_EXTN_ID, critical, SAN),
+      csrWithExtensions(ec(), nodeKeys.p256 as KeyObject, [
+        extensionDer(BASIC_CONSTRAINTS_EXTN_ID, critical, CA_FALSE),
+        extensionDer(SUBJECT_ALT_NAME_EXTN_ID, "", SAN),
+      ]),
+    ]) {
+      const outcome = await current(pem);
+      expect(outcome).toMatchObject({
+        accepted: { commonName: "sensor-1", subjectAltNames: [{ type: "dns", value: "sensor-1.example.com" }] },
+      });
+      expect(outcome).toEqual(await reference(pem));
+    }
+  });
 
   it.each(CASES)("%s", async (_what, make, expected, referenceDiffers) => {
     const pem = await make();
@@ -714,85 +748,5 @@ describe("mutated CSRs", () => {
     );
     // The comparison ran on accepted mutants (changed names), not only on refusals.
     expect(counts.accepted).toBeGreaterThan(10);
-  });
-});
-
-describe("der-reader", () => {
-  const read = (hex: string) => {
-    const reader = new DerReader(Buffer.from(hex, "hex"));
-    const element = reader.readElement();
-    reader.finish();
-    return element;
-  };
-
-  it("reads short and long lengths, and refuses what DER does not allow", () => {
-    expect(read("0400")).toEqual({ tag: 4, start: 0, contentStart: 2, end: 2 });
-    expect(read(`0481ff${"00".repeat(255)}`)).toMatchObject({ contentStart: 3, end: 258 });
-    expect(read(`048201ff${"00".repeat(511)}`)).toMatchObject({ contentStart: 4, end: 515 });
-    for (const bad of [
-      "", // nothing
-      "04", // no length
-      "0402aa", // content past the end
-      "0480aa0000", // indefinite
-      "04810100", // long form for a short length
-      `0482007f${"00".repeat(127)}`, // leading zero length octet
-      "0485000000000100", // five length octets
-      "1f0100", // high-tag-number form
-      "040100ff", // trailing byte
-    ]) {
-      expect(() => read(bad), bad).toThrow(DerError);
-    }
-  });
-
-  it("checks skipped elements are well-formed DER throughout", () => {
-    const wellFormed = (hex: string) => {
-      const reader = new DerReader(Buffer.from(hex, "hex"));
-      readWellFormedElement(reader);
-      reader.finish();
-    };
-    for (const good of [
-      "300d06092a864886f70d0101010500", // AlgorithmIdentifier rsaEncryption, NULL
-      "30060101ff020100", // BOOLEAN TRUE, INTEGER 0
-      "0303000102", // BIT STRING
-      "0c03e69db1", // UTF8String 東
-      "170d3236303130313030303030305a", // UTCTime
-      "a0053003020180", // [0] { SEQUENCE { INTEGER -128 } }
-      "8001ff", // [0] IMPLICIT, primitive: opaque
-    ]) {
-      expect(() => wellFormed(good), good).not.toThrow();
-    }
-    for (const bad of [
-      "010101", // BOOLEAN 01
-      "02020001", // non-minimal INTEGER
-      "0202ff80", // non-minimal negative INTEGER
-      "030108", // BIT STRING with 8 unused bits
-      "050100", // NULL with content
-      "1003020100", // primitive SEQUENCE
-      "2403040100", // constructed OCTET STRING (BER only)
-      "0c01ff", // UTF8String not UTF-8
-      "1e03000000", // BMPString of odd length
-      "170b323630313031303030305a", // UTCTime without seconds
-      "0f00", // reserved universal tag
-      "3003020100ff", // trailing byte inside (content runs past)
-      "a0020201", // [0] whose content is not whole elements
-    ]) {
-      expect(() => wellFormed(bad), bad).toThrow(DerError);
-    }
-  });
-
-  it("decodes OBJECT IDENTIFIERs, big arcs included, and refuses non-minimal ones", () => {
-    const oid = (hex: string) => decodeOid(Buffer.from(hex, "hex"), read(hex));
-    expect(oid("06092a864886f70d01090e")).toBe("1.2.840.113549.1.9.14");
-    expect(oid("0603550403")).toBe("2.5.4.3");
-    expect(oid("06032b6570")).toBe("1.3.101.112");
-    expect(oid("060100")).toBe("0.0");
-    expect(oid("06028100")).toBe("2.48");
-    // A UUID OID (RFC 4122 §3's example): a 128-bit arc, read exactly.
-    expect(oid("06146983f09da7ebcfdee0c7a1a7b2c0948cc8f9d776")).toBe("2.25.329800735698586629295641978511506172918");
-    // A big first subidentifier: 2.(value − 80).
-    expect(oid("061383f09da7ebcfdee0c7a1a7b2c0948cc8f9d846")).toBe("2.329800735698586629295641978511506172918");
-    expect(() => oid("0600")).toThrow(DerError); // empty
-    expect(() => oid("06028001")).toThrow(DerError); // 0x80 leading a subidentifier
-    expect(() => oid("06022a86")).toThrow(DerError); // last subidentifier unfinished
   });
 });

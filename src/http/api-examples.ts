@@ -1,0 +1,627 @@
+/**
+ * The examples of the OpenAPI description: one walk through the API that a
+ * client generated from the document (Postman, Insomnia, Swagger UI) can run
+ * top to bottom against a fresh store. A root `default`, intermediates
+ * `devices` and `servers` under it, a server certificate for
+ * `broker.example.test`, a device `sensor-0001`, a batch, then the inventory,
+ * revocation and CRLs of exactly those names. Values are real responses of
+ * the local server with their PEMs shortened (`…`).
+ *
+ * Request examples must pass the request schemas (a unit test checks each);
+ * response examples must have the fields the handlers return (the Postman
+ * end-to-end test compares them with the real responses).
+ */
+
+/** An OpenAPI Example Object. */
+export interface Example {
+  summary: string;
+  value: unknown;
+}
+
+/** Serial numbers of the walk's certificates (a real run has other, random ones; Postman captures them). */
+export const EXAMPLE_SERIAL_NUMBERS = {
+  root: "7b18fd80645bb6804674cd250447a1d4",
+  devicesCa: "6e30cc442e0fb97e3f366f9817b8b8b9",
+  serversCa: "5a9d1f0c3b7e48a2916c0d4e8f2b7a61",
+  server: "61f22f10af41d31503827300ca0e15d6",
+  device: "4429e97cb9d2cde1a446b13f5592bb83",
+  renewedServer: "2c8e51b07d9a4f3e8b6c1d0a9e7f5b43",
+  renewedDevice: "7d3f0b9e2a6c48d1b5e4f3a2c1d0e9f8",
+} as const;
+
+const ROOT_PEM = pem("CERTIFICATE", "MIIB/zCCAYWgAwIBAgIQexj9gGRbtoBGdM0lBEeh1DAKBggqhkjOPQQDAzA…");
+const DEVICES_CA_PEM = pem("CERTIFICATE", "MIIB4jCCAWigAwIBAgIQbjDMRC4PuX4/Nm+YF7i4uTAKBggqhkjOPQQDAzA…");
+const SERVERS_CA_PEM = pem("CERTIFICATE", "MIIB4jCCAWigAwIBAgIQWp0fDDt+SKKRbA1Ojyt6YTAKBggqhkjOPQQDAzA…");
+const SERVER_PEM = pem("CERTIFICATE", "MIIB4DCCAYegAwIBAgIQYfIvEK9B0xUDgnMAyg4V1jAKBggqhkjOPQQDAjA…");
+const DEVICE_PEM = pem("CERTIFICATE", "MIIBpjCCAUygAwIBAgIQRCnpfLnSzeGkRrE/VZK7gzAKBggqhkjOPQQDAjA…");
+const LEAF_KEY_PEM = pem("PRIVATE KEY", "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg…");
+
+/** A real CSR (EC P-256, CN=sensor-0002), as `openssl req -new` writes it: the key stays with the device. */
+export const EXAMPLE_DEVICE_CSR = `-----BEGIN CERTIFICATE REQUEST-----
+MIHQMHgCAQAwFjEUMBIGA1UEAwwLc2Vuc29yLTAwMDIwWTATBgcqhkjOPQIBBggq
+hkjOPQMBBwNCAATSAxYtv3rzNkwfun8b1tRqUfgUwBbYTbea2tCCvlZaK/xoIK6G
+/w21tTSNjiEqfNeoWMQNbrxCIcFxQikaULD5oAAwCgYIKoZIzj0EAwIDSAAwRQIg
+XyGmVXRveFsAphcSY92GlF4+I8XL453l6y9bsNY1u7ICIQC3Eb5XpEnCshDb3eY2
+Bj6e9LvbzenWLw0wmNk7JwTeKw==
+-----END CERTIFICATE REQUEST-----
+`;
+
+function pem(label: string, start: string): string {
+  return `-----BEGIN ${label}-----\n${start}\n-----END ${label}-----\n`;
+}
+
+const CREATED_AT = "2026-12-03T14:26:36.741Z";
+const NOT_BEFORE = "2026-12-03T14:21:36.000Z";
+
+// ---- requests -------------------------------------------------------------
+
+export const ROOT_REQUEST_EXAMPLES: Record<string, Example> = {
+  default: {
+    summary: "Root CA `default` (EC P-384, 10 years)",
+    value: {
+      name: "default",
+      common_name: "IoT Dev Root CA",
+      country: "SE",
+      organization: "Example IoT Lab",
+      key_algorithm: "EC-P384",
+      validity_days: 3650,
+    },
+  },
+};
+
+export const INTERMEDIATE_REQUEST_EXAMPLES: Record<string, Example> = {
+  devices: {
+    summary: "Intermediate `devices` under root `default`, for device certificates",
+    value: {
+      name: "devices",
+      issuer: "default",
+      common_name: "IoT Dev Devices CA",
+      country: "SE",
+      organization: "Example IoT Lab",
+      key_algorithm: "EC-P256",
+      validity_days: 1825,
+    },
+  },
+  servers: {
+    summary: "Intermediate `servers` under root `default`, for broker certificates",
+    value: {
+      name: "servers",
+      issuer: "default",
+      common_name: "IoT Dev Servers CA",
+      country: "SE",
+      organization: "Example IoT Lab",
+      key_algorithm: "EC-P256",
+      validity_days: 1825,
+    },
+  },
+};
+
+export const SERVER_REQUEST_EXAMPLES: Record<string, Example> = {
+  broker: {
+    summary: "An MQTT broker's certificate, also valid for localhost (key generated, imported into ACM)",
+    value: {
+      fqdn: "broker.example.test",
+      subject_alt_names: ["localhost", "127.0.0.1"],
+      issuer: "servers",
+      key_algorithm: "EC-P256",
+      validity_days: 397,
+    },
+  },
+  "localhost-pkcs12": {
+    summary: "A certificate for localhost as a PKCS#12 bundle (e.g. for a Java broker)",
+    value: {
+      fqdn: "localhost",
+      subject_alt_names: ["127.0.0.1", "::1"],
+      issuer: "servers",
+      key_algorithm: "EC-P256",
+      validity_days: 90,
+      format: "pkcs12",
+      pkcs12_password: "changeit",
+    },
+  },
+};
+
+export const DEVICE_REQUEST_EXAMPLES: Record<string, Example> = {
+  "sensor-0001": {
+    summary: "Device `sensor-0001` with a key the service generates",
+    value: { device_id: "sensor-0001", issuer: "devices", key_algorithm: "EC-P256", validity_days: 365 },
+  },
+  "sensor-0002-csr": {
+    summary: "Device `sensor-0002` from its own CSR (the private key never leaves the device)",
+    value: { device_id: "sensor-0002", issuer: "devices", csr: EXAMPLE_DEVICE_CSR },
+  },
+};
+
+export const DEVICE_BATCH_REQUEST_EXAMPLES: Record<string, Example> = {
+  count: {
+    summary: "Three devices with generated ids and keys",
+    value: { issuer: "devices", count: 3, key_algorithm: "EC-P256", validity_days: 365 },
+  },
+  named: {
+    summary: "Two devices with the ids you choose",
+    value: {
+      issuer: "devices",
+      key_algorithm: "EC-P256",
+      devices: [{ device_id: "sensor-0101" }, { device_id: "sensor-0102" }],
+    },
+  },
+};
+
+/** Query of the inventory listings: every filter at once (each is optional). */
+export function listQueryExample(kind: "root" | "intermediate" | "server" | "device"): Record<string, string> {
+  const issuer = { root: "default", intermediate: "default", server: "servers", device: "devices" }[kind];
+  const last = {
+    root: "default~7b18fd80645bb6804674cd250447a1d4~-~20361130T142636Z~EC-P384~default",
+    intermediate: "devices~6e30cc442e0fb97e3f366f9817b8b8b9~default~20311202T142636Z~EC-P256~devices",
+    server: `${EXAMPLE_SERIAL_NUMBERS.server}~${EXAMPLE_SERIAL_NUMBERS.server}~servers~20280104T142636Z~EC-P256~broker.example.test`,
+    device: `${EXAMPLE_SERIAL_NUMBERS.device}~${EXAMPLE_SERIAL_NUMBERS.device}~devices~20271203T142636Z~EC-P256~sensor-0001`,
+  }[kind];
+  return {
+    limit: "50",
+    // The token of a previous page; its content is the API's business (it is only ever passed back).
+    next_token: Buffer.from(JSON.stringify({ after: `inventory/${kind}/${last}` }), "utf8").toString("base64url"),
+    issuer,
+    expires_before: "2030-01-01",
+    status: "valid",
+    expires_within_days: "30",
+  };
+}
+
+// ---- responses ------------------------------------------------------------
+
+function view(fields: {
+  serial: string;
+  keyAlgorithm: string;
+  issuer?: string;
+  notAfter: string;
+  folder: string;
+  certificate: string;
+  chain: string;
+}) {
+  return {
+    serial_number: fields.serial,
+    key_algorithm: fields.keyAlgorithm,
+    ...(fields.issuer === undefined ? {} : { issuer: fields.issuer }),
+    not_before: NOT_BEFORE,
+    not_after: fields.notAfter,
+    s3_folder: fields.folder,
+    certificate: fields.certificate,
+    certificate_chain: fields.chain,
+  };
+}
+
+const ROOT_VIEW = view({
+  serial: EXAMPLE_SERIAL_NUMBERS.root,
+  keyAlgorithm: "EC-P384",
+  notAfter: "2036-11-30T14:26:36.000Z",
+  folder: `root_ca/default/${EXAMPLE_SERIAL_NUMBERS.root}/`,
+  certificate: ROOT_PEM,
+  chain: ROOT_PEM,
+});
+
+const DEVICES_CA_VIEW = view({
+  serial: EXAMPLE_SERIAL_NUMBERS.devicesCa,
+  keyAlgorithm: "EC-P256",
+  issuer: "default",
+  notAfter: "2031-12-02T14:26:36.000Z",
+  folder: `intermediate_ca/devices/${EXAMPLE_SERIAL_NUMBERS.devicesCa}/`,
+  certificate: DEVICES_CA_PEM,
+  chain: DEVICES_CA_PEM + ROOT_PEM,
+});
+
+const SERVERS_CA_VIEW = view({
+  serial: EXAMPLE_SERIAL_NUMBERS.serversCa,
+  keyAlgorithm: "EC-P256",
+  issuer: "default",
+  notAfter: "2031-12-02T14:26:36.000Z",
+  folder: `intermediate_ca/servers/${EXAMPLE_SERIAL_NUMBERS.serversCa}/`,
+  certificate: SERVERS_CA_PEM,
+  chain: SERVERS_CA_PEM + ROOT_PEM,
+});
+
+const SERVER_VIEW = view({
+  serial: EXAMPLE_SERIAL_NUMBERS.server,
+  keyAlgorithm: "EC-P256",
+  issuer: "servers",
+  notAfter: "2028-01-04T14:26:36.000Z",
+  folder: `server_certificates/broker.example.test/${EXAMPLE_SERIAL_NUMBERS.server}/`,
+  certificate: SERVER_PEM,
+  chain: SERVERS_CA_PEM + ROOT_PEM,
+});
+
+const DEVICE_VIEW = view({
+  serial: EXAMPLE_SERIAL_NUMBERS.device,
+  keyAlgorithm: "EC-P256",
+  issuer: "devices",
+  notAfter: "2027-12-03T14:26:36.000Z",
+  folder: `device_certificates/sensor-0001/${EXAMPLE_SERIAL_NUMBERS.device}/`,
+  certificate: DEVICE_PEM,
+  chain: DEVICES_CA_PEM + ROOT_PEM,
+});
+
+const ACM_ARN = "arn:aws:acm:eu-north-1:123456789012:certificate/8df3ffe5-ee9c-461e-846f-3c2fbf4ba8fa";
+
+export const ROOT_CREATED_EXAMPLES: Record<string, Example> = {
+  default: {
+    summary: "Root CA created",
+    value: { message: "Root CA created and stored.", name: "default", ...ROOT_VIEW },
+  },
+};
+
+export const INTERMEDIATE_CREATED_EXAMPLES: Record<string, Example> = {
+  devices: {
+    summary: "Intermediate CA created",
+    value: { message: "Intermediate CA created and stored.", name: "devices", ...DEVICES_CA_VIEW },
+  },
+  servers: {
+    summary: "Intermediate CA created",
+    value: { message: "Intermediate CA created and stored.", name: "servers", ...SERVERS_CA_VIEW },
+  },
+};
+
+export const SERVER_ISSUED_EXAMPLES: Record<string, Example> = {
+  broker: {
+    summary: "Issued, stored and imported into ACM; the private key is in this response only",
+    value: {
+      message: "Server certificate created, stored, and imported to ACM.",
+      fqdn: "broker.example.test",
+      acm_certificate_arn: ACM_ARN,
+      acm_import: "imported",
+      ...SERVER_VIEW,
+      private_key: LEAF_KEY_PEM,
+    },
+  },
+  "localhost-pkcs12": {
+    summary: "Issued as a PKCS#12 bundle (base64), protected by pkcs12_password",
+    value: {
+      message: "Server certificate created, stored, and imported to ACM.",
+      fqdn: "localhost",
+      acm_certificate_arn: ACM_ARN.replace("8df3ffe5", "0b7c21aa"),
+      acm_import: "imported",
+      ...SERVER_VIEW,
+      s3_folder: `server_certificates/localhost/${EXAMPLE_SERIAL_NUMBERS.server}/`,
+      pkcs12: "MIIGqQIBAzCCBl8GCSqGSIb3DQEHAaCCBlAEggZMMIIGSDCCA…",
+    },
+  },
+};
+
+export const DEVICE_ISSUED_EXAMPLES: Record<string, Example> = {
+  "sensor-0001": {
+    summary: "Issued and stored; the private key is in this response only",
+    value: {
+      message: "Device certificate created and stored.",
+      device_id: "sensor-0001",
+      ...DEVICE_VIEW,
+      private_key: LEAF_KEY_PEM,
+    },
+  },
+  "sensor-0002-csr": {
+    summary: "Issued for the CSR: no key in the response",
+    value: {
+      message: "Device certificate issued for the CSR and stored.",
+      device_id: "sensor-0002",
+      ...DEVICE_VIEW,
+      s3_folder: `device_certificates/sensor-0002/${EXAMPLE_SERIAL_NUMBERS.device}/`,
+    },
+  },
+};
+
+function batchResult(deviceId: string, serial: string) {
+  return {
+    device_id: deviceId,
+    status: 201,
+    serial_number: serial,
+    key_algorithm: "EC-P256",
+    not_before: NOT_BEFORE,
+    not_after: "2027-12-03T14:26:36.000Z",
+    s3_folder: `device_certificates/${deviceId}/${serial}/`,
+    certificate: DEVICE_PEM,
+    private_key: LEAF_KEY_PEM,
+  };
+}
+
+export const DEVICE_BATCH_ISSUED_EXAMPLES: Record<string, Example> = {
+  count: {
+    summary: "Every device issued (one result per device; the issuer chain once)",
+    value: {
+      message: "3 of 3 device certificates issued.",
+      issuer: "devices",
+      issued: 3,
+      failed: 0,
+      certificate_chain: DEVICES_CA_PEM + ROOT_PEM,
+      results: [
+        batchResult("7b3818bb-76ee-4dba-8930-2d2f1158aafa", "7638f14390093677f5fd15d3b735d3b2"),
+        batchResult("1c3d0e68-29a5-4414-a8d5-782ab8f35833", "4b4cf4c545261c02740eeac3a089b5b4"),
+        batchResult("d2b7e0c4-5a61-4f0e-9c3b-8e1f2a7d6c50", "52e1c0a9b8f7d6e5c4b3a29180f7e6d5"),
+      ],
+    },
+  },
+  named: {
+    summary: "Every device issued",
+    value: {
+      message: "2 of 2 device certificates issued.",
+      issuer: "devices",
+      issued: 2,
+      failed: 0,
+      certificate_chain: DEVICES_CA_PEM + ROOT_PEM,
+      results: [
+        batchResult("sensor-0101", "6a1f0e9d8c7b6a5f4e3d2c1b0a998877"),
+        batchResult("sensor-0102", "41f2e3d4c5b6a79881726354a5b6c7d8"),
+      ],
+    },
+  },
+};
+
+export const DEVICE_BATCH_PARTIAL_EXAMPLES: Record<string, Example> = {
+  partial: {
+    summary: "One device's CSR did not verify: that device failed, the other was issued",
+    value: {
+      message: "1 of 2 device certificates issued.",
+      issuer: "devices",
+      issued: 1,
+      failed: 1,
+      certificate_chain: DEVICES_CA_PEM + ROOT_PEM,
+      results: [
+        batchResult("sensor-0101", "6a1f0e9d8c7b6a5f4e3d2c1b0a998877"),
+        {
+          device_id: "sensor-0102",
+          status: 400,
+          error: {
+            type: "urn:iot-certificates:problem:invalid-request",
+            title: "Invalid request",
+            status: 400,
+            detail: "the CSR's signature does not verify with its own public key",
+            field: "csr",
+          },
+        },
+      ],
+    },
+  },
+};
+
+/** One row of each listing, as `GET /certificates/{kind}` returns it. */
+export function listResponseExample(kind: "root" | "intermediate" | "server" | "device"): Record<string, Example> {
+  const item = {
+    root: {
+      id: "default",
+      kind: "root",
+      name: "default",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.root,
+      not_after: ROOT_VIEW.not_after,
+      key_algorithm: "EC-P384",
+      status: "valid",
+    },
+    intermediate: {
+      id: "devices",
+      kind: "intermediate",
+      name: "devices",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.devicesCa,
+      issuer: "default",
+      not_after: DEVICES_CA_VIEW.not_after,
+      key_algorithm: "EC-P256",
+      status: "valid",
+    },
+    server: {
+      id: EXAMPLE_SERIAL_NUMBERS.server,
+      kind: "server",
+      fqdn: "broker.example.test",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.server,
+      issuer: "servers",
+      not_after: SERVER_VIEW.not_after,
+      key_algorithm: "EC-P256",
+      status: "valid",
+    },
+    device: {
+      id: EXAMPLE_SERIAL_NUMBERS.device,
+      kind: "device",
+      device_id: "sensor-0001",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+      issuer: "devices",
+      not_after: DEVICE_VIEW.not_after,
+      key_algorithm: "EC-P256",
+      status: "valid",
+    },
+  }[kind];
+  return {
+    page: {
+      summary: "One page; pass next_token back for the next one (null on the last page)",
+      value: { items: [item], next_token: null },
+    },
+  };
+}
+
+export function certificateDetailsExample(
+  kind: "root" | "intermediate" | "server" | "device",
+): Record<string, Example> {
+  const value = {
+    root: { kind: "root", name: "default", status: "valid", created_at: CREATED_AT, ...ROOT_VIEW },
+    intermediate: {
+      kind: "intermediate",
+      name: "devices",
+      status: "valid",
+      created_at: CREATED_AT,
+      ...DEVICES_CA_VIEW,
+    },
+    server: {
+      kind: "server",
+      fqdn: "broker.example.test",
+      status: "valid",
+      acm_certificate_arn: ACM_ARN,
+      created_at: CREATED_AT,
+      ...SERVER_VIEW,
+    },
+    device: { kind: "device", device_id: "sensor-0001", status: "valid", created_at: CREATED_AT, ...DEVICE_VIEW },
+  }[kind];
+  return { certificate: { summary: "Metadata, certificate and chain; never a key", value } };
+}
+
+/** The PEM bundle `Accept: application/x-pem-file` returns: the certificate, then its issuers. */
+export function certificatePemExample(kind: "root" | "intermediate" | "server" | "device"): string {
+  return (
+    { root: ROOT_PEM, intermediate: DEVICES_CA_PEM + ROOT_PEM, server: SERVER_PEM, device: DEVICE_PEM }[kind] +
+    (kind === "server" ? SERVERS_CA_PEM + ROOT_PEM : kind === "device" ? DEVICES_CA_PEM + ROOT_PEM : "")
+  );
+}
+
+export const RENEW_REQUEST_EXAMPLES = {
+  device: {
+    "new-key": { summary: "A new key, the same subject, issuer and lifetime", value: {} },
+  },
+  server: {
+    "new-key": {
+      summary: "A new key for 397 days; re-imported into ACM on the same certificate ARN",
+      value: { validity_days: 397 },
+    },
+  },
+} satisfies Record<string, Record<string, Example>>;
+
+export const RENEWED_EXAMPLES: Record<"device" | "server", Record<string, Example>> = {
+  device: {
+    "new-key": {
+      summary: "Renewed: the new certificate and key (in this response only), linked to the old one",
+      value: {
+        message: `Device certificate ${EXAMPLE_SERIAL_NUMBERS.device} renewed by ${EXAMPLE_SERIAL_NUMBERS.renewedDevice}.`,
+        kind: "device",
+        device_id: "sensor-0001",
+        renews: EXAMPLE_SERIAL_NUMBERS.device,
+        key: "new",
+        ...DEVICE_VIEW,
+        serial_number: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
+        s3_folder: `device_certificates/sensor-0001/${EXAMPLE_SERIAL_NUMBERS.renewedDevice}/`,
+        private_key: LEAF_KEY_PEM,
+        previous: {
+          serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+          not_after: DEVICE_VIEW.not_after,
+          renewed_by: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
+          status: "valid",
+        },
+      },
+    },
+  },
+  server: {
+    "new-key": {
+      summary: "Renewed and re-imported into ACM on the same ARN; the new key is in this response only",
+      value: {
+        message: `Server certificate ${EXAMPLE_SERIAL_NUMBERS.server} renewed by ${EXAMPLE_SERIAL_NUMBERS.renewedServer}; re-imported into ACM on the same certificate ARN: whatever uses ${ACM_ARN} (load balancers, custom domains) now serves the new certificate, with no change on its side.`,
+        kind: "server",
+        fqdn: "broker.example.test",
+        renews: EXAMPLE_SERIAL_NUMBERS.server,
+        key: "new",
+        acm_certificate_arn: ACM_ARN,
+        acm_import: "reimported",
+        ...SERVER_VIEW,
+        serial_number: EXAMPLE_SERIAL_NUMBERS.renewedServer,
+        s3_folder: `server_certificates/broker.example.test/${EXAMPLE_SERIAL_NUMBERS.renewedServer}/`,
+        private_key: LEAF_KEY_PEM,
+        previous: {
+          serial_number: EXAMPLE_SERIAL_NUMBERS.server,
+          not_after: SERVER_VIEW.not_after,
+          renewed_by: EXAMPLE_SERIAL_NUMBERS.renewedServer,
+          status: "valid",
+        },
+      },
+    },
+  },
+};
+
+export const REVOKE_REQUEST_EXAMPLES = {
+  device: { keyCompromise: { summary: "The device's key was exposed", value: { reason: "keyCompromise" } } },
+  server: { superseded: { summary: "Replaced by a new certificate", value: { reason: "superseded" } } },
+  intermediate: {
+    cessationOfOperation: { summary: "The CA is retired", value: { reason: "cessationOfOperation" } },
+  },
+  root: { attempt: { summary: "Always refused: take a root out of the trust stores instead", value: {} } },
+} satisfies Record<string, Record<string, Example>>;
+
+export const REVOKED_EXAMPLES: Record<"device" | "server" | "intermediate", Record<string, Example>> = {
+  device: {
+    keyCompromise: {
+      summary: "Revoked; the issuer's CRL was re-signed",
+      value: {
+        message: "Certificate revoked; the CRL of intermediate CA 'devices' was re-signed.",
+        kind: "device",
+        device_id: "sensor-0001",
+        serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+        status: "revoked",
+        revoked_at: "2026-12-03T14:26:37.000Z",
+        revocation_reason: "keyCompromise",
+        crl_path: "/crl/intermediate/devices",
+      },
+    },
+  },
+  server: {
+    superseded: {
+      summary: "Revoked; the issuer's CRL was re-signed",
+      value: {
+        message: "Certificate revoked; the CRL of intermediate CA 'servers' was re-signed.",
+        kind: "server",
+        fqdn: "broker.example.test",
+        serial_number: EXAMPLE_SERIAL_NUMBERS.server,
+        status: "revoked",
+        revoked_at: "2026-12-03T14:26:37.000Z",
+        revocation_reason: "superseded",
+        crl_path: "/crl/intermediate/servers",
+      },
+    },
+  },
+  intermediate: {
+    cessationOfOperation: {
+      summary: "Revoked; the root's CRL was re-signed",
+      value: {
+        message: "Certificate revoked; the CRL of root CA 'default' was re-signed.",
+        kind: "intermediate",
+        name: "servers",
+        serial_number: EXAMPLE_SERIAL_NUMBERS.serversCa,
+        status: "revoked",
+        revoked_at: "2026-12-03T14:26:37.000Z",
+        revocation_reason: "cessationOfOperation",
+        crl_path: "/crl/root/default",
+      },
+    },
+  },
+};
+
+export const ROOT_REVOKE_REFUSED_EXAMPLES: Record<string, Example> = {
+  attempt: {
+    summary: "Roots cannot be revoked",
+    value: {
+      type: "urn:iot-certificates:problem:invalid-request",
+      title: "Invalid request",
+      status: 400,
+      detail: "a root CA cannot be revoked: remove it from the trust stores instead",
+      field: "kind",
+    },
+  },
+};
+
+export const CRL_PEM_EXAMPLE = `-----BEGIN X509 CRL-----
+MIIBDjCBtQIBATAKBggqhkjOPQQDAjAdMRswGQYDVQQDDBJJb1QgRGV2IERldmlj
+ZXMgQ0EXDTI2MTIwMzE0MjYzN1oXDTI2MTIxMDE0MjYzN1owMTAvAhBEKel8udLN…
+-----END X509 CRL-----
+`;
+
+/** One problem+json example per error status of the API. */
+export const PROBLEM_EXAMPLES: Record<string, { title: string; detail: string; field?: string }> = {
+  "400": { title: "Invalid request", detail: "validity_days must be at most 9125 (25 years)", field: "validity_days" },
+  "404": {
+    title: "Not found",
+    detail: "no intermediate CA named 'devices' exists: create it first with POST /certificates/intermediate",
+    field: "issuer",
+  },
+  "409": {
+    title: "Conflict",
+    detail: "a root CA named 'default' already exists; it was left unchanged. Choose another name.",
+    field: "name",
+  },
+  "413": { title: "Content too large", detail: "the request body must be at most 65536 bytes" },
+  "422": {
+    title: "Idempotency key reused",
+    detail: "this Idempotency-Key was already used with a different request body; use a new key for a new request",
+    field: "Idempotency-Key",
+  },
+  "503": {
+    title: "Service unavailable",
+    detail:
+      "ACM ImportCertificate failed: 503 ServiceUnavailable. Nothing half-done is visible; retrying the same request is safe.",
+  },
+};
