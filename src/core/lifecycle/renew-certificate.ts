@@ -32,6 +32,7 @@ import { issueDeviceCertificate } from "../issuance/issue-device-certificate.js"
 import { issueServerCertificate } from "../issuance/issue-server-certificate.js";
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "../issuance/issued-certificate.js";
 import {
+  ACM_IMPORTABLE_KEY_ALGORITHMS,
   exportSubjectPublicKeyInfo,
   importPrivateKeyPem,
   type KeyAlgorithm,
@@ -251,7 +252,19 @@ async function renewalKey(
     }
     return { csr: request.csr, reused: sameKey };
   }
-  if (!request.reuseKey) return { reused: false };
+  if (!request.reuseKey) {
+    // A server key the service makes is imported into ACM, which takes RSA and EC keys only (an Ed25519 server came from a CSR).
+    if (
+      previous.kind === "server" &&
+      !(ACM_IMPORTABLE_KEY_ALGORITHMS as readonly string[]).includes(previous.key_algorithm)
+    ) {
+      throw new InvalidRequestError(
+        `certificate ${serial} has a ${previous.key_algorithm} key, which ACM cannot import, so the service does not make one: renew it with a CSR`,
+        "csr",
+      );
+    }
+    return { reused: false };
+  }
   if (previous.from_csr) {
     throw new InvalidRequestError(
       `reuse_key: certificate ${serial} was issued for a CSR, so the service never had its key; send a CSR made with that key (csr) to renew it with the same key`,

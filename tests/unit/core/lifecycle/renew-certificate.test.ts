@@ -309,6 +309,33 @@ describe("renewCertificate", () => {
     expect(inspectCertificate(renewed.record.certificate).subject).toEqual({ CN: ["sensor-7"] });
   });
 
+  it("a server certificate with an Ed25519 key (from a CSR) renews with a CSR only: ACM cannot import such a key", async () => {
+    const { repository, store } = copyOf(pki);
+    const importer = new RecordingImporter();
+    const first = makeKeyAndCsr({ keyAlgorithm: "Ed25519", commonName: "ed.dev.example.com" });
+    const old = await issueServerCertificate(
+      { fqdn: "ed.dev.example.com", issuer: "servers", csr: first.csrPem },
+      repository,
+      importer,
+    );
+    const snapshot = store.snapshot();
+    const refused = await rejection(
+      renewCertificate({ kind: "server", serialNumber: old.record.serial_number }, repository, importer),
+    );
+    expect(refused).toBeInstanceOf(InvalidRequestError);
+    expect((refused as InvalidRequestError).field).toBe("csr");
+    expect(store.snapshot()).toEqual(snapshot);
+    const next = makeKeyAndCsr({ keyAlgorithm: "Ed25519", commonName: "ed.dev.example.com" });
+    const renewed = await renewCertificate(
+      { kind: "server", serialNumber: old.record.serial_number, csr: next.csrPem },
+      repository,
+      importer,
+    );
+    expect(renewed.record.key_algorithm).toBe("Ed25519");
+    expect(renewed.acmReimported).toBe(false);
+    expect(importer.requests).toEqual([]);
+  });
+
   it("reuse_key for a certificate issued for a CSR: only with a CSR made with that same key", async () => {
     const { repository, store } = copyOf(pki);
     const importer = new RecordingImporter();
