@@ -2,45 +2,18 @@
  * `npm run build`: bundles each function of template.yaml with esbuild into
  * `dist/<LogicalId>/<module>.mjs`, with the same options `sam build` reads
  * from the template's esbuild Metadata, and bundles the local server into
- * `dist/local/server.mjs` and the CLI into `dist/cli/iot-certs.mjs`.
+ * `dist/local/server.mjs` and the CLI into `dist/cli/iot-certs.mjs`, all with
+ * FUNCTION_BUILD_OPTIONS (scripts/function-build-options.ts: everything
+ * bundled, the AWS SDK included).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { analyzeMetafile, type BuildOptions, build } from "esbuild";
+import { analyzeMetafile, build } from "esbuild";
 import { parseDocument } from "yaml";
 import { bundlePath, readFunctions } from "../src/local/sam-template.js";
 import { buildPortal } from "../src/portal/build-portal.js";
+import { FUNCTION_BUILD_OPTIONS, MAIN_FIELDS, REQUIRE_BANNER } from "./function-build-options.js";
 
-/** ESM bundles of CommonJS dependencies need `require`; Lambda's own recipe. */
-const requireBanner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-
-const common: BuildOptions = {
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  minify: true,
-  sourcemap: true,
-  legalComments: "none",
-  banner: { js: requireBanner },
-  logLevel: "warning",
-};
-
-/**
- * The Lambda Node.js runtime ships AWS SDK v3 (with its @smithy and
- * @aws-crypto packages). The functions sign their own S3 and ACM requests
- * (src/adapters/aws: the SDK clients cost ~200 ms of each cold start); the
- * one SDK package they may still load, the default credential chain, only
- * where the environment holds no credentials (never on Lambda), is imported
- * from the runtime's copy instead of being bundled. The local server
- * resolves the same import from node_modules. template.yaml's `External` of every function must say the
- * same (checked below), so `sam build` and this build produce the same code.
- */
-export const LAMBDA_RUNTIME_EXTERNALS = ["@aws-sdk/*", "@smithy/*", "@aws-crypto/*"];
-
-/** Packages' ESM builds first (`module`): esbuild tree-shakes them, where it keeps CommonJS whole. */
-export const MAIN_FIELDS = ["module", "main"];
-
-/** Fails the build when a function's template metadata disagrees with the options above (External, MainFields). */
+/** Fails the build when a function's template metadata disagrees with FUNCTION_BUILD_OPTIONS (External, MainFields). */
 function assertTemplateBuildProperties(templatePath: string): void {
   // Parsed as plain YAML: CloudFormation tags (!Sub, !Ref, ...) only warn, and only Metadata is read.
   const template = parseDocument(readFileSync(templatePath, "utf8"), { logLevel: "silent" }).toJS() as {
@@ -52,11 +25,10 @@ function assertTemplateBuildProperties(templatePath: string): void {
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type !== "AWS::Serverless::Function") continue;
     const properties = resource.Metadata?.BuildProperties ?? {};
-    const external = properties.External ?? [];
-    if (JSON.stringify(external) !== JSON.stringify(LAMBDA_RUNTIME_EXTERNALS)) {
+    if (properties.External !== undefined) {
       throw new Error(
-        `${templatePath}: ${logicalId} Metadata.BuildProperties.External is ${JSON.stringify(external)}; ` +
-          `it must be ${JSON.stringify(LAMBDA_RUNTIME_EXTERNALS)}, as scripts/build.ts bundles it`,
+        `${templatePath}: ${logicalId} Metadata.BuildProperties.External is ${JSON.stringify(properties.External)}; ` +
+          "it must be absent: scripts/build.ts bundles every dependency, the AWS SDK included",
       );
     }
     if (properties.MainFields !== MAIN_FIELDS.join(",")) {
@@ -77,9 +49,7 @@ mkdirSync("dist/meta", { recursive: true });
 await Promise.all([
   ...functions.map(async (fn) => {
     const result = await build({
-      ...common,
-      external: LAMBDA_RUNTIME_EXTERNALS,
-      mainFields: MAIN_FIELDS,
+      ...FUNCTION_BUILD_OPTIONS,
       entryPoints: [fn.entryPoint],
       outfile: `dist/${bundlePath(fn)}`,
       metafile: true,
@@ -89,17 +59,15 @@ await Promise.all([
     if (analyze) console.log(`${fn.logicalId}:${await analyzeMetafile(result.metafile, { color: false })}`);
   }),
   build({
-    ...common,
-    external: LAMBDA_RUNTIME_EXTERNALS,
-    mainFields: MAIN_FIELDS,
+    ...FUNCTION_BUILD_OPTIONS,
     entryPoints: ["src/local/server.ts"],
     outfile: "dist/local/server.mjs",
   }),
   build({
-    ...common,
+    ...FUNCTION_BUILD_OPTIONS,
     entryPoints: ["src/cli/iot-certs.ts"],
     outfile: "dist/cli/iot-certs.mjs",
-    banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
+    banner: { js: `#!/usr/bin/env node\n${REQUIRE_BANNER}` },
   }),
   buildPortal("dist/portal"),
 ]);

@@ -7,14 +7,17 @@
  * Environment:
  * - `CERTIFICATE_BUCKET_NAME`: when set, certificates go to this S3 bucket and
  *   server certificates are imported into ACM (the Lambda configuration).
- * - `ENDPOINT_URL` (or the AWS tools' standard `AWS_ENDPOINT_URL`): optional
- *   endpoint for S3 and ACM (e.g. a local S3 protocol server); path-style S3
- *   addressing is used then. The template declares `ENDPOINT_URL` empty so
- *   that `sam local start-api --env-vars env.json` can set it.
- * - `AWS_REGION` (or `AWS_DEFAULT_REGION`) and credentials: read by the S3
- *   and ACM adapters (src/adapters/aws), which sign their own requests
- *   instead of loading the AWS SDK (its import alone cost ~200 ms of every
- *   cold start; BENCHMARKS.md).
+ * - `ENDPOINT_URL`: optional endpoint for S3 and ACM (e.g. a local S3 protocol
+ *   server), passed to both SDK clients as `endpoint`. The template declares it
+ *   empty so that `sam local start-api --env-vars env.json` can set it. The
+ *   SDK's own settings work as well: `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`,
+ *   `AWS_ENDPOINT_URL_ACM` and profile `endpoint_url`s. S3 is addressed
+ *   path-style (`<endpoint>/<bucket>/<key>`) whenever `ENDPOINT_URL`,
+ *   `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_S3` is set.
+ * - Region, credentials and retries are the AWS SDK's (`AWS_REGION`, the
+ *   default credential chain, `AWS_PROFILE`, `AWS_MAX_ATTEMPTS`,
+ *   `AWS_RETRY_MODE`): the clients are made with no settings of ours beyond
+ *   the endpoint, path style and request timeouts (`AWS_REQUEST_TIMEOUTS`).
  * - `LOCAL_STORE_DIR`: when no bucket is set, the directory that stands in for
  *   S3 and ACM (default `.local-store`).
  * - `PUBLIC_BASE_URL`: optional public URL of the API; certificates then carry
@@ -38,6 +41,7 @@
  * code never calls it.
  */
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { LOCAL_EVENTS_FILE, LocalEventPublisher } from "./adapters/local-event-publisher.js";
@@ -51,7 +55,14 @@ import type { CertificateImporter, EventPublisher, ObjectStore } from "./core/po
 import { logError } from "./http/log.js";
 
 export type Configuration =
-  | { storage: "s3"; bucket: string; endpoint?: string | undefined }
+  | {
+      storage: "s3";
+      bucket: string;
+      /** `ENDPOINT_URL`, passed to the S3 and ACM clients; the SDK reads its own endpoint settings itself. */
+      endpoint?: string | undefined;
+      /** The custom S3 endpoint in effect, if any (`ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`). */
+      s3Endpoint?: string | undefined;
+    }
   | { storage: "local"; directory: string };
 
 /** Default directory of the local store. */
@@ -60,15 +71,19 @@ export const DEFAULT_LOCAL_STORE_DIR = ".local-store";
 /** Reads the configuration from environment variables, once. */
 export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configuration {
   const bucket = env.CERTIFICATE_BUCKET_NAME?.trim();
-  const endpoint = env.ENDPOINT_URL?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
-  if (bucket) return { storage: "s3", bucket, endpoint };
-  return { storage: "local", directory: env.LOCAL_STORE_DIR?.trim() || DEFAULT_LOCAL_STORE_DIR };
+  if (!bucket) return { storage: "local", directory: env.LOCAL_STORE_DIR?.trim() || DEFAULT_LOCAL_STORE_DIR };
+  const endpoint = env.ENDPOINT_URL?.trim() || undefined;
+  // The SDK skips its configured endpoints when told to; then only ours counts.
+  const sdkEndpoints = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() !== "true";
+  const s3Endpoint =
+    endpoint ?? ((sdkEndpoints && (env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim())) || undefined);
+  return { storage: "s3", bucket, endpoint, s3Endpoint };
 }
 
 /** One line that says where certificates go, for start-up logs. */
 export function describeConfiguration(config: Configuration): string {
   return config.storage === "s3"
-    ? `S3 bucket '${config.bucket}'${config.endpoint ? ` at ${config.endpoint}` : ""}, server certificates imported into ACM`
+    ? `S3 bucket '${config.bucket}'${config.s3Endpoint ? ` at ${config.s3Endpoint}` : ""}, server certificates imported into ACM`
     : `local store '${config.directory}' (S3 and ACM stand-ins; no AWS account used)`;
 }
 
@@ -84,13 +99,51 @@ function currentConfiguration(): Configuration {
   return configuration;
 }
 
+/**
+ * Timeouts of every request the S3 and ACM clients send, so that a call's
+ * attempts end within the functions' 30 s (template.yaml Globals Timeout):
+ * at most 2 s to connect (one lost SYN is resent after 1 s) and 5 s for a
+ * whole attempt until the response headers (an S3 PUT or GET of a few KB
+ * answers in tens of ms; ACM imports in well under a second), then at most
+ * 5 s of silence while a body streams in. With the SDK's default 3 attempts
+ * (standard mode): 3 × 5 s plus backoff (at most 0.05 + 0.1 s, or 1 + 2 s
+ * when throttled) ≤ 18 s, leaving 12 s of the 30 for the rest of the
+ * invocation; ≤ 28 s in the worst case of a service asking to wait with
+ * Retry-After (the SDK waits at most 5 s more per retry). A larger
+ * `AWS_MAX_ATTEMPTS` needs a longer function timeout.
+ */
+export const AWS_REQUEST_TIMEOUTS = {
+  connectionTimeout: 2_000,
+  requestTimeout: 5_000,
+  // Without it the SDK only logs a warning when requestTimeout passes.
+  throwOnRequestTimeout: true,
+  socketTimeout: 5_000,
+} as const;
+
+/** What the S3 and ACM clients are made with: our endpoint, path style, timeouts; the rest is the SDK's. */
+function awsClientSettings(config: Extract<Configuration, { storage: "s3" }>) {
+  return {
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    requestHandler: { ...AWS_REQUEST_TIMEOUTS },
+  };
+}
+
+let s3Client: S3Client | undefined;
+
+/** The execution environment's one S3 client, made at its first use. */
+function s3ClientFor(config: Extract<Configuration, { storage: "s3" }>): S3Client {
+  // Path-style on a custom endpoint: moto_server and other local S3 servers have no per-bucket host names.
+  s3Client ??= new S3Client({ ...awsClientSettings(config), forcePathStyle: config.s3Endpoint !== undefined });
+  return s3Client;
+}
+
 /** The configured object store (S3 or the local directory). */
 export function configuredObjectStore(): ObjectStore {
   if (!objectStore) {
     const config = currentConfiguration();
     objectStore =
       config.storage === "s3"
-        ? new S3ObjectStore({ bucket: config.bucket, endpoint: config.endpoint })
+        ? new S3ObjectStore(s3ClientFor(config), { bucket: config.bucket })
         : new FileObjectStore(config.directory);
   }
   return objectStore;
@@ -108,22 +161,26 @@ export function certificateImporter(): CertificateImporter {
     const config = currentConfiguration();
     importer =
       config.storage === "s3"
-        ? lazyAcmCertificateImporter(config.endpoint)
+        ? lazyAcmCertificateImporter(config)
         : new LocalCertificateImporter(configuredObjectStore());
   }
   return importer;
 }
 
 /**
- * The ACM importer, loaded on its first import: only the server function
- * imports certificates into ACM, and the dynamic import lets esbuild leave
- * the adapter out of every other function's start-up.
+ * The ACM importer, loading the ACM client on its first import. Only the
+ * server certificate function imports into ACM; through these dynamic
+ * imports esbuild leaves `@aws-sdk/client-acm` out of every other function's
+ * bundle, and the server function evaluates it only when it first imports.
  */
-function lazyAcmCertificateImporter(endpoint: string | undefined): CertificateImporter {
+function lazyAcmCertificateImporter(config: Extract<Configuration, { storage: "s3" }>): CertificateImporter {
   let loading: Promise<CertificateImporter> | undefined;
   const load = async (): Promise<CertificateImporter> => {
-    const { AcmCertificateImporter } = await import("./adapters/acm-certificate-importer.js");
-    return new AcmCertificateImporter({ endpoint });
+    const [{ ACMClient }, { AcmCertificateImporter }] = await Promise.all([
+      import("@aws-sdk/client-acm"),
+      import("./adapters/acm-certificate-importer.js"),
+    ]);
+    return new AcmCertificateImporter(new ACMClient(awsClientSettings(config)));
   };
   return {
     async importCertificate(request) {
@@ -149,7 +206,7 @@ export function eventPublisher(): EventPublisher | undefined {
       config.storage === "local"
         ? new LocalEventPublisher(join(config.directory, LOCAL_EVENTS_FILE), { onUndelivered: logUndelivered })
         : busName
-          ? lazyEventBridgePublisher(busName, config.endpoint)
+          ? lazyEventBridgePublisher(busName, config)
           : null;
   }
   return events ?? undefined;
@@ -168,15 +225,18 @@ const logUndelivered: UndeliveredEventsReporter = ({ events: undelivered, error 
  * publish (once per execution environment), so that a function's start-up
  * does not load the client before it has something to say.
  */
-function lazyEventBridgePublisher(eventBusName: string, endpoint: string | undefined): EventPublisher {
+function lazyEventBridgePublisher(
+  eventBusName: string,
+  config: Extract<Configuration, { storage: "s3" }>,
+): EventPublisher {
   let loading: Promise<EventPublisher> | undefined;
   const load = async (): Promise<EventPublisher> => {
     const [{ EventBridgeClient }, { EventBridgeEventPublisher }] = await Promise.all([
       import("@aws-sdk/client-eventbridge"),
       import("./adapters/eventbridge-event-publisher.js"),
     ]);
-    // Region, credentials and AWS_MAX_ATTEMPTS come from the SDK's own environment chain.
-    const client = new EventBridgeClient(endpoint ? { endpoint } : {});
+    // As the S3 and ACM clients: our endpoint and timeouts; region, credentials and AWS_MAX_ATTEMPTS are the SDK's.
+    const client = new EventBridgeClient(awsClientSettings(config));
     return new EventBridgeEventPublisher(client, { eventBusName, onUndelivered: logUndelivered });
   };
   return {
@@ -281,4 +341,6 @@ export function resetServicesForTesting(): void {
   repository = undefined;
   importer = undefined;
   events = undefined;
+  s3Client?.destroy();
+  s3Client = undefined;
 }

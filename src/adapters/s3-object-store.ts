@@ -1,168 +1,193 @@
 /**
- * ObjectStore on Amazon S3 (or any S3 protocol server). "Never overwrite" is
- * an S3 conditional write (`If-None-Match: *`), so two concurrent creations
- * of one key cannot both succeed.
- *
- * It speaks the S3 REST API itself (signed by `aws/signature-v4.ts`, sent by
- * `aws/aws-http-client.ts`) rather than through `@aws-sdk/client-s3`, whose
- * import alone took 200+ ms of each function's cold start (issue 6).
+ * ObjectStore on Amazon S3 (or any S3 protocol server) through
+ * `@aws-sdk/client-s3`. "Never overwrite" is an S3 conditional write
+ * (`If-None-Match: *`), so two concurrent creations of one key cannot both
+ * succeed. Signing, retries (standard mode), region, credentials and
+ * endpoints are the SDK's, configured where the client is made
+ * (src/composition-root.ts).
  */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
-import { awsCredentials, awsDnsSuffix, awsMaxAttempts, awsRegion } from "./aws/aws-environment.js";
-import { AwsHttpClient, type AwsResponse, type AwsServiceOptions } from "./aws/aws-http-client.js";
-import { parseListObjectsV2, parseS3Error } from "./aws/s3-xml.js";
 
-export interface S3ObjectStoreOptions extends AwsServiceOptions {
+/** Settings of an S3ObjectStore besides its client. */
+export interface S3ObjectStoreSettings {
   /** The bucket that holds the objects. */
   bucket: string;
   /**
-   * S3 endpoint URL, e.g. `http://127.0.0.1:5000` for a local S3 protocol
-   * server; path-style addressing (`<endpoint>/<bucket>/<key>`) is used then.
-   * Default: AWS's regional endpoint, virtual-hosted style
-   * (`https://<bucket>.s3.<region>.amazonaws.com`) when the bucket name allows.
+   * Sends of one conditional write in all, when S3 answers
+   * 409 ConditionalRequestConflict (another conditional write to the key was
+   * in flight). Default 3.
    */
-  endpoint?: string | undefined;
-}
-
-/** What an S3 request answered when it failed: status and S3 error code, never the request body. */
-export class S3RequestError extends Error {
-  override readonly name = "S3RequestError";
-
-  constructor(
-    readonly status: number,
-    /** S3 error code (`NoSuchBucket`, `AccessDenied`, …) when the response had one. */
-    readonly code: string | undefined,
-    s3Message: string | undefined,
-    /** `x-amz-request-id`, for AWS support. */
-    readonly requestId: string | undefined,
-  ) {
-    super(`${status} ${code ?? "(no error code)"}${s3Message ? `: ${s3Message}` : ""}`);
-  }
+  conflictAttempts?: number | undefined;
+  /**
+   * Delay before re-sending after a 409, for the n-th re-send (1, 2, …).
+   * Default: full jitter, random up to 100 ms × 2^(n-1).
+   */
+  conflictDelayMs?: ((resend: number) => number) | undefined;
 }
 
 /** Most keys ListObjectsV2 returns per request. */
-const MAX_KEYS_PER_LIST = 1000;
+const MAX_KEYS_PER_PAGE = 1000;
+
+/** Keys a listing returns when the caller names no limit (one page), as the local store does. */
+const DEFAULT_LIST_LIMIT = 1000;
+
+const DEFAULT_CONFLICT_ATTEMPTS = 3;
 
 export class S3ObjectStore implements ObjectStore {
   private readonly bucket: string;
-  private readonly client: AwsHttpClient;
-  /** Prefix of every object path: `/<bucket>` with path-style addressing, empty with virtual-hosted. */
-  private readonly bucketPath: string;
+  private readonly conflictAttempts: number;
+  private readonly conflictDelayMs: (resend: number) => number;
 
-  /** Throws when no region is configured. */
-  constructor(options: S3ObjectStoreOptions) {
-    const env = options.env ?? process.env;
-    const region = awsRegion(env);
-    const { endpoint, bucketPath } = s3Addressing(options.bucket, region, options.endpoint);
-    this.bucket = options.bucket;
-    this.bucketPath = bucketPath;
-    this.client = new AwsHttpClient({
-      maxAttempts: awsMaxAttempts(env),
-      ...options.transport,
-      endpoint,
-      region,
-      service: "s3",
-      credentials: awsCredentials(env),
-      errorCodeOf: (response) => parseS3Error(response.body).code,
-    });
+  constructor(
+    private readonly client: S3Client,
+    settings: S3ObjectStoreSettings,
+  ) {
+    this.bucket = settings.bucket;
+    this.conflictAttempts = Math.max(1, settings.conflictAttempts ?? DEFAULT_CONFLICT_ATTEMPTS);
+    this.conflictDelayMs = settings.conflictDelayMs ?? ((resend) => Math.random() * 100 * 2 ** (resend - 1));
   }
 
   async putIfAbsent(key: string, body: string, contentType: string): Promise<boolean> {
-    // A 5xx or lost response can hide a write that succeeded; its retry then
-    // answers 412 and the write reports false. The SDK behaves the same.
-    const response = await this.send("PutObject", key, {
-      method: "PUT",
-      path: this.objectPath(key),
-      headers: { "content-type": contentType, "if-none-match": "*" },
-      body,
-    });
-    if (response.status === 200) return true;
-    // 412: the key exists. 409: a concurrent conditional write to the key is in progress; one of them wins.
-    if (response.status === 412 || response.status === 409) return false;
-    throw this.failure("PutObject", key, response);
+    for (let sent = 1; ; sent++) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            // Stated, not measured by the SDK: it sends no length for an empty body (an inventory entry)
+            // and then warns on stderr about streams of unknown length.
+            ContentLength: Buffer.byteLength(body, "utf8"),
+            ContentType: contentType,
+            IfNoneMatch: "*",
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalRequestConflict(error) && sent < this.conflictAttempts) {
+          // AWS: a 409 on a conditional write means a concurrent one was in flight; retry it.
+          await delay(this.conflictDelayMs(sent));
+          continue;
+        }
+        if (!isPreconditionFailed(error)) throw this.failure("PutObject", key, error);
+        // 412: the key exists. If this call may have written it itself (a retried attempt whose
+        // first answer was lost, or a send after a 409), it is ours when it holds our body.
+        const mayHaveWritten = sent > 1 || (metadataOf(error)?.attempts ?? 1) > 1;
+        return mayHaveWritten && (await this.get(key)) === body;
+      }
+    }
   }
 
   async get(key: string): Promise<string | undefined> {
-    const response = await this.send("GetObject", key, { method: "GET", path: this.objectPath(key) });
-    if (response.status === 200) return response.body;
-    // Only a missing key means "no object": a missing bucket (NoSuchBucket) is a broken dependency.
-    if (response.status === 404 && parseS3Error(response.body).code === "NoSuchKey") return undefined;
-    throw this.failure("GetObject", key, response);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await response.Body?.transformToString("utf-8")) ?? "";
+    } catch (error) {
+      // Only a missing key means "no object": a missing bucket (NoSuchBucket) is a broken dependency.
+      if (nameOf(error) === "NoSuchKey") return undefined;
+      throw this.failure("GetObject", key, error);
+    }
   }
 
   async delete(key: string): Promise<void> {
-    const response = await this.send("DeleteObject", key, { method: "DELETE", path: this.objectPath(key) });
-    if (response.status !== 204 && response.status !== 200) throw this.failure("DeleteObject", key, response);
-  }
-
-  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ObjectListing> {
-    const query: Record<string, string> = {
-      "list-type": "2",
-      prefix,
-      "max-keys": String(Math.min(options.limit ?? MAX_KEYS_PER_LIST, MAX_KEYS_PER_LIST)),
-      // Keys come back URL-encoded: XML 1.0 cannot carry every character a key may hold.
-      "encoding-type": "url",
-    };
-    if (options.startAfter !== undefined) query["start-after"] = options.startAfter;
-    const response = await this.send("ListObjectsV2", prefix, { method: "GET", path: this.bucketPath || "/", query });
-    if (response.status !== 200) throw this.failure("ListObjectsV2", prefix, response);
     try {
-      return parseListObjectsV2(response.body);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
-      throw new DependencyError(`S3 ListObjectsV2 ${prefix} failed: unreadable response`, { cause: error });
+      throw this.failure("DeleteObject", key, error);
     }
   }
 
-  private objectPath(key: string): string {
-    return `${this.bucketPath}/${key}`;
-  }
-
-  /** Sends the request; a failure on the way (no connection, timeout, no credentials) becomes a DependencyError. */
-  private async send(
-    operation: string,
-    subject: string,
-    request: Parameters<AwsHttpClient["send"]>[0],
-  ): Promise<AwsResponse> {
-    try {
-      return await this.client.send(request);
-    } catch (error) {
-      throw new DependencyError(`S3 ${operation} ${subject} failed: ${(error as Error).message}`, { cause: error });
+  /**
+   * One page of at most 1,000 keys per request; a `limit` above that is
+   * filled page by page with S3's continuation token (the store may still
+   * return fewer, as the port allows, when S3 ends a page early).
+   */
+  async list(
+    prefix: string,
+    options: { startAfter?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<ObjectListing> {
+    const limit = Math.max(1, options.limit ?? DEFAULT_LIST_LIMIT);
+    const keys: string[] = [];
+    let continuationToken: string | undefined;
+    for (;;) {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            MaxKeys: Math.min(limit - keys.length, MAX_KEYS_PER_PAGE),
+            // StartAfter counts on the first request only; the token carries the position after it.
+            ...(continuationToken === undefined
+              ? { StartAfter: options.startAfter }
+              : { ContinuationToken: continuationToken }),
+          }),
+        );
+      } catch (error) {
+        throw this.failure("ListObjectsV2", prefix, error);
+      }
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+      const isTruncated = page.IsTruncated === true;
+      continuationToken = page.NextContinuationToken;
+      if (!isTruncated || keys.length >= limit || continuationToken === undefined) {
+        return { keys: keys.slice(0, limit), isTruncated: isTruncated || keys.length > limit };
+      }
     }
   }
 
-  private failure(operation: string, subject: string, response: AwsResponse): DependencyError {
-    const { code, message } = parseS3Error(response.body);
-    const cause = new S3RequestError(response.status, code, message, response.headers["x-amz-request-id"]);
-    return new DependencyError(
-      `S3 ${operation} ${subject} in bucket '${this.bucket}' failed: ${response.status} ${code ?? ""}`.trimEnd(),
-      { cause },
-    );
+  /**
+   * The project's error for a failed call: operation, key, bucket, HTTP status
+   * and S3 error code (the SDK error, kept as `cause`, says the rest). Never
+   * a body: a PUT may carry a private key.
+   */
+  private failure(operation: string, key: string, error: unknown): DependencyError {
+    const status = metadataOf(error)?.httpStatusCode;
+    const answer =
+      status === undefined
+        ? `no response (${networkCodeOf(error) ?? nameOf(error) ?? "unknown error"})`
+        : `${status} ${nameOf(error) ?? ""}`.trimEnd();
+    return new DependencyError(`S3 ${operation} ${key} in bucket '${this.bucket}' failed: ${answer}`, {
+      cause: error,
+    });
   }
 }
 
-/**
- * Where a bucket's objects are: `endpoint` is the service URL, `bucketPath`
- * what precedes `/<key>` in an object's path. Path-style on an explicit
- * endpoint; on AWS, virtual-hosted when the bucket name allows it.
- */
-export function s3Addressing(
-  bucket: string,
-  region: string,
-  endpoint: string | undefined,
-): { endpoint: string; bucketPath: string } {
-  if (endpoint !== undefined) return { endpoint, bucketPath: `/${bucket}` };
-  const suffix = awsDnsSuffix(region);
-  return isVirtualHostable(bucket)
-    ? { endpoint: `https://${bucket}.s3.${region}.${suffix}`, bucketPath: "" }
-    : { endpoint: `https://s3.${region}.${suffix}`, bucketPath: `/${bucket}` };
+interface ErrorMetadata {
+  httpStatusCode?: number;
+  attempts?: number;
 }
 
-/**
- * Whether the bucket can be addressed as `<bucket>.s3.<region>…`: a DNS label
- * without dots (a dotted name would not match S3's wildcard TLS certificate),
- * as the SDK decides.
- */
-function isVirtualHostable(bucket: string): boolean {
-  return /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
+function metadataOf(error: unknown): ErrorMetadata | undefined {
+  return (error as { $metadata?: ErrorMetadata } | undefined)?.$metadata;
+}
+
+function nameOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** `ECONNREFUSED`, `ETIMEDOUT`, …: what a failure without an HTTP response says about the network. */
+function networkCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  return metadataOf(error)?.httpStatusCode === 412 && nameOf(error) === "PreconditionFailed";
+}
+
+function isConditionalRequestConflict(error: unknown): boolean {
+  return metadataOf(error)?.httpStatusCode === 409 && nameOf(error) === "ConditionalRequestConflict";
+}
+
+function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }

@@ -4,9 +4,6 @@
  * server with LOCAL_API_TOKEN) and SigV4 signing for a deployed API with IAM
  * authorization (credentials from the standard AWS chain).
  */
-import { awsCredentials } from "../adapters/aws/aws-environment.js";
-import { signRequest as signAwsRequest } from "../adapters/aws/signature-v4.js";
-
 export class ApiError extends Error {
   override readonly name = "ApiError";
 
@@ -84,9 +81,13 @@ export class ApiClient {
 }
 
 /**
- * Signs with SigV4 for API Gateway (service `execute-api`), with the signer
- * and credential chain the S3 and ACM adapters use (credentials from the
- * environment, else the AWS SDK's default chain: profiles, SSO, instance roles).
+ * Signs with SigV4 for API Gateway (service `execute-api`) with the AWS SDK's
+ * signer (`@smithy/signature-v4`) and default credential chain (environment,
+ * profiles, SSO, instance roles), both loaded only when a request is signed.
+ *
+ * The signed path is the path fetch sends, as it is written on the wire
+ * (`url.pathname`, percent-encoding included): the signer encodes it once
+ * more, which is what API Gateway checks for a service other than S3.
  */
 async function signRequest(
   method: string,
@@ -101,17 +102,33 @@ async function signRequest(
     process.env.AWS_REGION ??
     process.env.AWS_DEFAULT_REGION;
   if (!region) throw new ApiError(0, "SigV4 needs a region: pass --region or set AWS_REGION", undefined);
-  const credentials = await awsCredentials(process.env)();
-  return signAwsRequest(
-    {
-      method,
-      host: url.host,
-      // The signer encodes the path itself: give it the segments as they read.
-      path: url.pathname.split("/").map(decodeURIComponent).join("/"),
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      body: payload,
-    },
-    { credentials, region, service: "execute-api" },
-  );
+  const [{ SignatureV4 }, { Sha256 }, { defaultProvider }] = await Promise.all([
+    import("@smithy/signature-v4"),
+    import("@smithy/core/checksum"),
+    import("@aws-sdk/credential-provider-node"),
+  ]);
+  const signer = new SignatureV4({ credentials: defaultProvider(), region, service: "execute-api", sha256: Sha256 });
+  const signed = await signer.sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: queryOf(url.searchParams),
+    headers: { ...headers, host: url.host },
+    body: payload,
+  });
+  // fetch writes the Host header itself, from the same URL.
+  const { host: _host, ...signedHeaders } = signed.headers;
+  return signedHeaders;
+}
+
+/** The query as the signer takes it: decoded names and values, a repeated name as a list. */
+function queryOf(parameters: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const name of new Set(parameters.keys())) {
+    const values = parameters.getAll(name);
+    query[name] = values.length === 1 ? (values[0] as string) : values;
+  }
+  return query;
 }

@@ -504,7 +504,7 @@ function authorityRecordKey(kind: CertificateAuthorityKind, name: string): strin
 
 function authorityExists(kind: CertificateAuthorityKind, name: string): ConflictError {
   return new ConflictError(
-    `a ${kind} CA named '${name}' already exists; it was left unchanged. Choose another name.`,
+    `${kind === "intermediate" ? "an" : "a"} ${kind} CA named '${name}' already exists; it was left unchanged. Choose another name.`,
     "name",
   );
 }

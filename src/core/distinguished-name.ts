@@ -3,8 +3,10 @@
  * string, so a value like `Acme, CN=evil` stays one attribute value.
  */
 
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { Name as AsnName, AttributeTypeAndValue, AttributeValue, RelativeDistinguishedName } from "@peculiar/asn1-x509";
 import { InvalidRequestError } from "./errors.js";
-import { type JsonNameParams, Name } from "./x509.js";
+import { Name } from "./x509.js";
 
 /** Upper bounds from RFC 5280 Appendix A (ub-common-name etc.). */
 export const SUBJECT_LIMITS = { commonName: 64, organization: 64, state: 128 } as const;
@@ -21,8 +23,23 @@ export interface SubjectFields {
   organization?: string | undefined;
 }
 
-/** Builds the X.509 name (C, ST, O, CN in that order), refusing values RFC 5280 does not allow. */
+/** RFC 5280 Appendix A attribute types (X.520). */
+const COUNTRY_NAME = "2.5.4.6";
+const STATE_OR_PROVINCE_NAME = "2.5.4.8";
+const ORGANIZATION_NAME = "2.5.4.10";
+const COMMON_NAME = "2.5.4.3";
+
+/** The X.509 name as @peculiar/x509's Name; see subjectName. */
 export function toX509Name(subject: SubjectFields): Name {
+  return new Name(AsnConvert.serialize(subjectName(subject)));
+}
+
+/**
+ * The subject's ASN.1 Name (C, ST, O, CN in that order, one attribute per
+ * RDN), refusing values RFC 5280 does not allow. Country is a
+ * PrintableString (RFC 5280 §4.1.2.4), the others UTF8String.
+ */
+export function subjectName(subject: SubjectFields): AsnName {
   const { commonName, country, state, organization } = subject;
   if (commonName.length === 0 || commonName.length > SUBJECT_LIMITS.commonName) {
     throw new InvalidRequestError(
@@ -42,12 +59,14 @@ export function toX509Name(subject: SubjectFields): Name {
       "organization",
     );
   }
-  // Values go in as typed strings, never as DN text: the library would read `#…` as hex DER and
+  // Values go in as typed strings, never as DN text: a DN parser would read `#…` as hex DER and
   // strip `\`, `"` and `<>` escapes from plain strings.
-  const rdns: JsonNameParams = [];
-  if (country) rdns.push({ C: [{ printableString: country }] });
-  if (state) rdns.push({ ST: [{ utf8String: state }] });
-  if (organization) rdns.push({ O: [{ utf8String: organization }] });
-  rdns.push({ CN: [{ utf8String: commonName }] });
-  return new Name(rdns);
+  const rdn = (type: string, value: AttributeValue) =>
+    new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value })]);
+  const rdns: RelativeDistinguishedName[] = [];
+  if (country) rdns.push(rdn(COUNTRY_NAME, new AttributeValue({ printableString: country })));
+  if (state) rdns.push(rdn(STATE_OR_PROVINCE_NAME, new AttributeValue({ utf8String: state })));
+  if (organization) rdns.push(rdn(ORGANIZATION_NAME, new AttributeValue({ utf8String: organization })));
+  rdns.push(rdn(COMMON_NAME, new AttributeValue({ utf8String: commonName })));
+  return new AsnName(rdns);
 }

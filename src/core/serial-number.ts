@@ -40,3 +40,17 @@ function pooledRandomOctets(): Uint8Array {
 export function isSerialNumber(value: string): boolean {
   return /^[0-9a-f]{32}$/.test(value);
 }
+
+/**
+ * The content octets of the positive INTEGER whose value is `hex`, as X.509
+ * structures take a serial number: minimal, with a leading 00 octet when the
+ * top bit is set (RFC 5280 §4.1.2.2: serials are positive).
+ */
+export function serialNumberOctets(hex: string): ArrayBuffer {
+  if (!/^[0-9a-f]+$/i.test(hex) || /^0+$/.test(hex)) throw new RangeError("a serial number is a positive hex integer");
+  let digits = BigInt(`0x${hex}`).toString(16);
+  if (digits.length % 2 === 1) digits = `0${digits}`;
+  if (/^[89a-f]/.test(digits)) digits = `00${digits}`;
+  const octets = Buffer.from(digits, "hex");
+  return octets.buffer.slice(octets.byteOffset, octets.byteOffset + octets.byteLength) as ArrayBuffer;
+}

@@ -1,26 +1,25 @@
 /**
- * An HTTP server on 127.0.0.1 that records every request and answers from a
- * script, for testing what the AWS adapters send and how they take answers.
+ * An HTTP server on 127.0.0.1 that records every request as it arrived on
+ * the wire and answers from a script, for testing what a client sends.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
   method: string;
-  /** The path as sent, still URI-encoded. */
+  /** The path exactly as sent (still percent-encoded), without the query. */
   rawPath: string;
-  /** Query parameters, decoded. */
-  query: Record<string, string>;
+  /** Query parameters, decoded; a repeated name as a list. */
+  query: Record<string, string | string[]>;
   headers: IncomingMessage["headers"];
   body: Buffer;
-  /** The client's port: requests on one kept-alive connection share it. */
-  remotePort: number | undefined;
 }
 
-/** An answer: a response, or `"drop"` to close the connection without one. */
-export type ScriptedAnswer =
-  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
-  | "drop";
+export interface ScriptedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
 
 export interface RecordingServer {
   endpoint: string;
@@ -38,26 +37,24 @@ export async function startRecordingServer(): Promise<RecordingServer> {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const url = new URL(request.url ?? "/", "http://127.0.0.1");
+      const target = request.url ?? "/";
+      const queryAt = target.indexOf("?");
+      const query: Record<string, string | string[]> = {};
+      const parameters = new URLSearchParams(queryAt < 0 ? "" : target.slice(queryAt + 1));
+      for (const name of new Set(parameters.keys())) {
+        const values = parameters.getAll(name);
+        query[name] = values.length === 1 ? (values[0] as string) : values;
+      }
       requests.push({
         method: request.method ?? "",
-        rawPath: url.pathname,
-        query: Object.fromEntries(url.searchParams),
+        rawPath: queryAt < 0 ? target : target.slice(0, queryAt),
+        query,
         headers: request.headers,
         body: Buffer.concat(chunks),
-        remotePort: request.socket.remotePort,
       });
       const answer = answers.shift() ?? fallback;
-      if (answer === "drop") {
-        request.socket.destroy();
-        return;
-      }
-      const respond = () => {
-        response.writeHead(answer.status, answer.headers);
-        response.end(answer.body);
-      };
-      if (answer.delayMs) setTimeout(respond, answer.delayMs);
-      else respond();
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

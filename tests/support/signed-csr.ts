@@ -8,8 +8,38 @@ import { Attributes, CertificationRequest } from "@peculiar/asn1-csr";
 import { id_pkcs9_at_extensionRequest } from "@peculiar/asn1-pkcs9";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Attribute } from "@peculiar/asn1-x509";
-import { derConcat, derHex, derSequence, derTlv } from "../../src/core/key-algorithms.js";
 import { derToPem, pemToDer } from "./api/openssl-tools.js";
+
+// A few lines of DER writing, for tests only: they put encodings no ASN.1 schema would
+// serialise (a malformed BOOLEAN, mutated fields) where the CSR reader must refuse them.
+
+/** One DER element: `tag`, a definite length, then `content`. */
+export function derTlv(tag: number, content: Uint8Array): Uint8Array {
+  const length = content.length;
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  const header = length < 0x80 ? [tag, length] : [tag, 0x80 | octets.length, ...octets];
+  return derConcat([Uint8Array.from(header), content]);
+}
+
+/** The parts in one Uint8Array of its own (never a slice of Buffer's shared pool, whose `.buffer` holds more). */
+function derConcat(parts: Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+function derHex(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+function derSequence(...parts: Uint8Array[]): Uint8Array {
+  return derTlv(0x30, derConcat(parts));
+}
 
 /** A CSR's CertificationRequestInfo, exactly as signed. */
 export function certificationRequestInfoOf(csrPem: string): Buffer {

@@ -3,6 +3,7 @@ import type { CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
 import { announce, issuedEvent } from "../events/certificate-events.js";
 import { CA_KEY_ALGORITHMS, DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair } from "../key-algorithms.js";
+import { SoftwareSigner } from "../signer.js";
 import { validityPeriod } from "../validity.js";
 import {
   DEFAULT_CA_NAME,
@@ -51,7 +52,7 @@ export async function createRootCertificateAuthority(
       subjectKeyAlgorithm: keyAlgorithm,
       validity,
     },
-    { selfSigningKey: keys.privateKey },
+    { selfSigner: new SoftwareSigner(keys.privateKey, keyAlgorithm, crypto) },
     crypto,
   );
   const pem = certificatePem(certificate);

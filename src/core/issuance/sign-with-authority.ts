@@ -60,21 +60,25 @@ export async function signWithAuthority(
       ? await context.keyPairs.take(keyAlgorithm)
       : await generateKeyPair(keyAlgorithm, crypto);
   const subjectPublicKey = params.subjectKey?.publicKey ?? (keys as CryptoKeyPair).publicKey;
-  const certificate = await buildCertificate(
-    {
-      kind: params.kind,
-      subject: params.subject,
-      subjectPublicKey,
-      subjectKeyAlgorithm: keyAlgorithm,
-      validity,
-      subjectAltNames: params.subjectAltNames,
-      crlDistributionPoint: context.publicBaseUrl
-        ? `${context.publicBaseUrl.replace(/\/+$/, "")}/crl/${params.issuerKind}/${issuerName}`
-        : undefined,
-    },
-    { issuer },
-    crypto,
-  );
+  // The key's PKCS#8 export runs on the thread pool while the certificate is built and signed.
+  const [certificate, privateKeyPem] = await Promise.all([
+    buildCertificate(
+      {
+        kind: params.kind,
+        subject: params.subject,
+        subjectPublicKey,
+        subjectKeyAlgorithm: keyAlgorithm,
+        validity,
+        subjectAltNames: params.subjectAltNames,
+        crlDistributionPoint: context.publicBaseUrl
+          ? `${context.publicBaseUrl.replace(/\/+$/, "")}/crl/${params.issuerKind}/${issuerName}`
+          : undefined,
+      },
+      { issuer },
+      crypto,
+    ),
+    keys ? exportPrivateKeyPem(keys.privateKey, crypto) : undefined,
+  ]);
   const serialNumber = certificate.serialNumber.toLowerCase();
   return {
     record: {
@@ -90,7 +94,7 @@ export async function signWithAuthority(
       certificate: certificatePem(certificate),
       certificate_chain: issuer.chainPem,
     },
-    privateKeyPem: keys ? await exportPrivateKeyPem(keys.privateKey, crypto) : undefined,
+    privateKeyPem,
     issuerChainPem: issuer.chainPem,
   };
 }

@@ -2,6 +2,7 @@ import { parseCertificate, type SigningAuthority } from "../certificate-builder.
 import type { CertificateAuthorityKind } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
 import { importPrivateKeyPem } from "../key-algorithms.js";
+import { SoftwareSigner } from "../signer.js";
 
 /**
  * Parsed CAs, per repository. A CA's record and key are never overwritten
@@ -11,7 +12,7 @@ import { importPrivateKeyPem } from "../key-algorithms.js";
  */
 const loadedAuthorities = new WeakMap<CertificateRepository, Map<string, Promise<SigningAuthority>>>();
 
-/** Loads the CA `name` with its private key, ready to sign. NotFoundError names the `issuer` field. */
+/** Loads the CA `name` with a signer of its private key, ready to sign. NotFoundError names the `issuer` field. */
 export async function loadSigningAuthority(
   repository: CertificateRepository,
   kind: CertificateAuthorityKind,
@@ -46,8 +47,12 @@ async function readSigningAuthority(
     name,
     kind,
     certificate: parseCertificate(record.certificate),
-    privateKey: await importPrivateKeyPem(privateKeyPem, record.key_algorithm, crypto),
-    keyAlgorithm: record.key_algorithm,
+    // A key kept in the store signs in this process; a key elsewhere (KMS) would get its own Signer here.
+    signer: new SoftwareSigner(
+      await importPrivateKeyPem(privateKeyPem, record.key_algorithm, crypto),
+      record.key_algorithm,
+      crypto,
+    ),
     chainPem: record.certificate_chain,
   };
 }

@@ -33,7 +33,6 @@ import { issueServerCertificate } from "../issuance/issue-server-certificate.js"
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "../issuance/issued-certificate.js";
 import {
   ACM_IMPORTABLE_KEY_ALGORITHMS,
-  exportSubjectPublicKeyInfo,
   importPrivateKeyPem,
   type KeyAlgorithm,
   webCryptoParams,
@@ -242,8 +241,20 @@ async function renewalKey(
       commonName: subject.commonName,
       subjectAltNames: subject.subjectAltNames,
     });
-    const spki = await exportSubjectPublicKeyInfo(signingRequest.publicKey, crypto);
-    const sameKey = equalBytes(spki, subject.subjectPublicKeyInfo);
+    // Both keys as WebCrypto encodes them, so that two encodings of one key compare equal.
+    const [requested, certified] = await Promise.all([
+      crypto.subtle.exportKey("spki", signingRequest.publicKey),
+      crypto.subtle
+        .importKey(
+          "spki",
+          Uint8Array.from(subject.subjectPublicKeyInfo),
+          webCryptoParams(previous.key_algorithm),
+          true,
+          ["verify"],
+        )
+        .then((key) => crypto.subtle.exportKey("spki", key)),
+    ]);
+    const sameKey = equalBytes(new Uint8Array(requested), new Uint8Array(certified));
     if (request.reuseKey && !sameKey) {
       throw new InvalidRequestError(
         `reuse_key: the CSR's key is not the key of certificate ${serial}; send a CSR made with that key, or leave reuse_key out to certify the CSR's new key`,

@@ -33,19 +33,16 @@ export async function publishCertificateRevocationList(
   const now = clock();
   for (let attempt = 0; ; attempt += 1) {
     const crlNumber = BigInt(now.getTime() + attempt);
-    const pem = await buildCertificateRevocationList(
-      {
-        issuer: authority,
-        crlNumber,
-        now,
-        entries: revocations.map((revocation) => ({
-          serialNumber: revocation.serial_number,
-          revokedAt: new Date(revocation.revoked_at),
-          reason: revocation.reason as RevocationReason,
-        })),
-      },
-      crypto,
-    );
+    const pem = await buildCertificateRevocationList({
+      issuer: authority,
+      crlNumber,
+      now,
+      entries: revocations.map((revocation) => ({
+        serialNumber: revocation.serial_number,
+        revokedAt: new Date(revocation.revoked_at),
+        reason: revocation.reason as RevocationReason,
+      })),
+    });
     if (await repository.storeCrl(issuer, crlNumber, pem)) {
       const crl = new X509Crl(pem);
       await announce(context.events, [

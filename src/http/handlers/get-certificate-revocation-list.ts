@@ -7,6 +7,7 @@
  */
 import * as z from "zod";
 import { certificateRepository, eventPublisher } from "../../composition-root.js";
+import { pemDecode } from "../../core/pem.js";
 import { currentCertificateRevocationList } from "../../core/revocation/publish-certificate-revocation-list.js";
 import { apiHandler, headerValue, parsePathParameter, parseQuery } from "../api-handler.js";
 import { caName } from "../request-schemas.js";
@@ -26,7 +27,7 @@ export const handler = apiHandler(async (event) => {
   ) {
     return { statusCode: 200, headers: { "Content-Type": "application/x-pem-file" }, body: pem };
   }
-  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ""), "base64");
+  const der = Buffer.from(pemDecode(pem, "X509 CRL"));
   return {
     statusCode: 200,
     headers: { "Content-Type": "application/pkix-crl" },

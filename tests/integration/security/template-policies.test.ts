@@ -390,6 +390,33 @@ describe("template.yaml: the API requires IAM (SigV4) by default", () => {
     expect(open.length).toBe(secured.length);
     for (const { route, security } of open) expect(security, route).toBeUndefined();
   });
+
+  it("answers API Gateway's own 4xx and 5xx (no route, bad signature, throttling) as problem+json", () => {
+    const [translated] = samTranslate("template.yaml", [{ CommonInfraStackName: "common" }]);
+    expect(translated?.errors).toBeUndefined();
+    const restApi = Object.values(translated?.Resources ?? {}).find(
+      (resource) => resource.Type === "AWS::ApiGateway::RestApi",
+    );
+    const responses: Record<
+      string,
+      { responseParameters?: Record<string, string>; responseTemplates?: Record<string, string> }
+    > = restApi?.Properties?.Body?.["x-amazon-apigateway-gateway-responses"] ?? {};
+    for (const type of ["DEFAULT_4XX", "DEFAULT_5XX"]) {
+      const response = responses[type];
+      expect(response?.responseParameters?.["gatewayresponse.header.Content-Type"], type).toBe(
+        "'application/problem+json'",
+      );
+      // What API Gateway would send for a missing signature: $context.error.messageString is a quoted JSON string.
+      const body = (response?.responseTemplates?.["application/json"] ?? "")
+        .replace("$context.error.responseType", "MISSING_AUTHENTICATION_TOKEN")
+        .replace("$context.error.messageString", JSON.stringify("Missing Authentication Token"));
+      expect(JSON.parse(body), type).toEqual({
+        type: "about:blank",
+        title: "MISSING_AUTHENTICATION_TOKEN",
+        detail: "Missing Authentication Token",
+      });
+    }
+  });
 });
 
 describe("common-infra.yaml: the certificate bucket is hardened", () => {

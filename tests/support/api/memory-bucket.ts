@@ -11,7 +11,7 @@
  *
  * Handler tests inject it through `useServicesForTesting` (composition root).
  * What goes over the wire (bucket, `If-None-Match: *`, status codes) is the S3
- * adapter's business, asserted in tests/unit/adapters/aws and
+ * adapter's business, asserted in tests/unit/adapters (SDK commands) and
  * tests/integration/storage.
  */
 import { DependencyError } from "../../../src/core/errors.js";

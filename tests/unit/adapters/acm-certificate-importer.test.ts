@@ -1,18 +1,26 @@
 /**
- * AcmCertificateImporter against a recording HTTP server: the exact
- * ImportCertificate request (headers and JSON body as the SDK sends them),
- * the ARN it returns, and errors that name ACM's error type but never carry
- * the private key. moto_server proves the protocol in
+ * AcmCertificateImporter in the SDK's own terms (aws-sdk-client-mock): the
+ * exact ImportCertificate request (the PEM texts as bytes, the tags as a
+ * Key/Value list), the ARN it returns, and failures that become a
+ * DependencyError naming ACM's error, whose message, HTTP answer and log line
+ * never carry the private key. moto_server proves the protocol in
  * tests/integration/storage/acm-certificate-importer.test.ts.
  */
-import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AcmCertificateImporter, AcmRequestError } from "../../../src/adapters/acm-certificate-importer.js";
+import {
+  ACMClient,
+  ACMServiceException,
+  ImportCertificateCommand,
+  LimitExceededException,
+  ValidationException,
+} from "@aws-sdk/client-acm";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { AcmCertificateImporter } from "../../../src/adapters/acm-certificate-importer.js";
 import { DependencyError } from "../../../src/core/errors.js";
-import { type RecordingServer, startRecordingServer } from "../../support/recording-http-server.js";
-import { everythingSaid, rejection } from "../../support/rejections.js";
+import { errorResponse } from "../../../src/http/problem.js";
+import { rejection } from "../../support/rejections.js";
 
-const ENV = { AWS_REGION: "eu-north-1", AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret" };
 const ARN = "arn:aws:acm:eu-north-1:123456789012:certificate/0b4e4e4e-1111-2222-3333-444455556666";
 const KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
 const REQUEST = {
@@ -23,109 +31,112 @@ const REQUEST = {
   tags: { "iot-certificates:serial-number": "0a1b", "iot-certificates:fqdn": "broker.example.test" },
 };
 
-let server: RecordingServer;
+const acm = mockClient(ACMClient);
 let importer: AcmCertificateImporter;
 
-beforeAll(async () => {
-  server = await startRecordingServer();
-  importer = new AcmCertificateImporter({ endpoint: server.endpoint, env: ENV, transport: { retryDelayMs: () => 0 } });
+beforeEach(() => {
+  acm.reset();
+  importer = new AcmCertificateImporter(new ACMClient({ region: "eu-north-1" }));
 });
 
-afterAll(async () => {
-  await server?.close();
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
-function acmError(type: string, message: string) {
-  return {
-    status: 400,
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "REQ7" },
-    body: JSON.stringify({ __type: type, message }),
-  };
-}
+const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe("AcmCertificateImporter", () => {
-  it("POSTs ImportCertificate: X-Amz-Target, JSON 1.1, PEMs as base64 blobs, tags as Key/Value, signed for acm", async () => {
-    server.script([{ status: 200, body: JSON.stringify({ CertificateArn: ARN }) }]);
+  it("sends ImportCertificate with the certificate, key and chain as bytes and the tags as Key/Value", async () => {
+    acm.on(ImportCertificateCommand).resolves({ CertificateArn: ARN });
     expect(await importer.importCertificate(REQUEST)).toEqual({ certificateArn: ARN });
-    const [sent] = server.requests;
-    expect(sent).toMatchObject({ method: "POST", rawPath: "/", query: {} });
-    expect(sent?.headers).toMatchObject({
-      "x-amz-target": "CertificateManager.ImportCertificate",
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-content-sha256": createHash("sha256")
-        .update(sent?.body ?? "")
-        .digest("hex"),
-    });
-    expect(sent?.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-north-1\/acm\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target, Signature=[0-9a-f]{64}$/,
-    );
-    expect(JSON.parse(sent?.body.toString("utf8") ?? "")).toEqual({
-      Certificate: Buffer.from(REQUEST.certificatePem).toString("base64"),
-      PrivateKey: Buffer.from(REQUEST.privateKeyPem).toString("base64"),
-      CertificateChain: Buffer.from(REQUEST.certificateChainPem).toString("base64"),
+    expect(acm).toHaveReceivedCommandTimes(ImportCertificateCommand, 1);
+    const [call] = acm.commandCalls(ImportCertificateCommand);
+    expect(call?.args[0].input).toEqual({
+      Certificate: bytes(REQUEST.certificatePem),
+      PrivateKey: bytes(REQUEST.privateKeyPem),
+      CertificateChain: bytes(REQUEST.certificateChainPem),
       Tags: [
         { Key: "iot-certificates:serial-number", Value: "0a1b" },
         { Key: "iot-certificates:fqdn", Value: "broker.example.test" },
       ],
     });
-  });
-
-  it("re-imports onto the given certificate ARN (a renewal), without tags: ACM refuses them on a re-import", async () => {
-    server.script([{ status: 200, body: JSON.stringify({ CertificateArn: ARN }) }]);
-    expect(await importer.importCertificate({ ...REQUEST, certificateArn: ARN })).toEqual({ certificateArn: ARN });
-    const sent = server.requests.at(-1);
-    expect(JSON.parse(sent?.body.toString("utf8") ?? "")).toEqual({
-      Certificate: Buffer.from(REQUEST.certificatePem).toString("base64"),
-      PrivateKey: Buffer.from(REQUEST.privateKeyPem).toString("base64"),
-      CertificateChain: Buffer.from(REQUEST.certificateChainPem).toString("base64"),
-      CertificateArn: ARN,
+    expect(acm).toHaveReceivedCommandWith(ImportCertificateCommand, {
+      Tags: expect.arrayContaining([{ Key: "iot-certificates:fqdn", Value: "broker.example.test" }]),
     });
   });
 
-  it("names ACM's error type and message, without namespace, after one request for a validation error", async () => {
-    server.script([acmError("com.amazonaws.acm#ValidationException", "The certificate chain is not valid")]);
+  it("re-imports a renewal onto the certificate's ARN (CertificateArn), without tags: ACM refuses them on a re-import", async () => {
+    acm.on(ImportCertificateCommand).resolves({ CertificateArn: ARN });
+    expect(await importer.importCertificate({ ...REQUEST, certificateArn: ARN })).toEqual({ certificateArn: ARN });
+    expect(acm).toHaveReceivedCommandExactlyOnceWith(ImportCertificateCommand, {
+      Certificate: bytes(REQUEST.certificatePem),
+      PrivateKey: bytes(REQUEST.privateKeyPem),
+      CertificateChain: bytes(REQUEST.certificateChainPem),
+      CertificateArn: ARN,
+    });
+    const [call] = acm.commandCalls(ImportCertificateCommand);
+    expect(call?.args[0].input.Tags).toBeUndefined();
+  });
+
+  it("a refusal is a DependencyError naming status and ACM's error type, with the SDK error as cause", async () => {
+    const refusal = new ValidationException({
+      $metadata: { httpStatusCode: 400, requestId: "REQ7" },
+      message: "The certificate chain is not valid",
+    });
+    acm.on(ImportCertificateCommand).rejects(refusal);
     const error = await rejection(importer.importCertificate(REQUEST));
     expect(error).toBeInstanceOf(DependencyError);
     expect(error.message).toBe("ACM ImportCertificate failed: 400 ValidationException");
-    expect(error.cause).toBeInstanceOf(AcmRequestError);
-    expect(error.cause).toMatchObject({ status: 400, errorType: "ValidationException", requestId: "REQ7" });
-    expect((error.cause as Error).message).toBe("400 ValidationException: The certificate chain is not valid");
-    expect(server.requests).toHaveLength(1);
+    expect(error.cause).toBe(refusal);
   });
 
-  it("retries throttling and 5xx, at most 3 attempts", async () => {
-    server.script([
-      acmError("ThrottlingException", "Rate exceeded"),
-      { status: 200, body: JSON.stringify({ CertificateArn: ARN }) },
-    ]);
-    expect(await importer.importCertificate(REQUEST)).toEqual({ certificateArn: ARN });
-    expect(server.requests).toHaveLength(2);
-    server.script([], { status: 500, body: JSON.stringify({ __type: "InternalFailure" }) });
-    await expect(importer.importCertificate(REQUEST)).rejects.toBeInstanceOf(DependencyError);
-    expect(server.requests).toHaveLength(3);
+  it("throttling that outlasts the SDK's retries and a lost connection are DependencyErrors too", async () => {
+    acm
+      .on(ImportCertificateCommand)
+      .rejects(
+        new LimitExceededException({ $metadata: { httpStatusCode: 400, attempts: 3 }, message: "Rate exceeded" }),
+      );
+    expect((await rejection(importer.importCertificate(REQUEST))).message).toBe(
+      "ACM ImportCertificate failed: 400 LimitExceededException",
+    );
+    acm.reset();
+    acm.on(ImportCertificateCommand).rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    expect((await rejection(importer.importCertificate(REQUEST))).message).toBe(
+      "ACM ImportCertificate failed: no response (ECONNRESET)",
+    );
   });
 
   it("refuses an answer without a CertificateArn", async () => {
-    server.script([{ status: 200, body: "{}" }]);
-    await expect(importer.importCertificate(REQUEST)).rejects.toThrow(/no CertificateArn/);
+    acm.on(ImportCertificateCommand).resolves({});
+    const error = await rejection(importer.importCertificate(REQUEST));
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toMatch(/no CertificateArn/);
   });
 
-  it("never carries the private key in an error, even when ACM echoes it", async () => {
-    const echoes = [
-      acmError("ValidationException", `bad key ${Buffer.from(REQUEST.privateKeyPem).toString("base64")}`),
-      acmError("ValidationException", `bad key ${KEY_BODY}`),
-      { status: 500, body: REQUEST.privateKeyPem },
-      "drop" as const,
-    ];
-    for (const echo of echoes) {
-      server.script([], echo);
-      const said = everythingSaid(await rejection(importer.importCertificate(REQUEST)));
-      expect(said).not.toContain(KEY_BODY);
-      expect(said).not.toContain(Buffer.from(REQUEST.privateKeyPem).toString("base64").slice(0, 40));
+  it("never lets the private key reach the error message, the HTTP answer or the log, even when ACM echoes it", async () => {
+    const logged: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+    });
+    const keyAsSent = Buffer.from(REQUEST.privateKeyPem).toString("base64");
+    for (const echo of [`bad key ${keyAsSent}`, `bad key ${REQUEST.privateKeyPem}`]) {
+      acm.reset();
+      acm.on(ImportCertificateCommand).rejects(
+        new ACMServiceException({
+          name: "ValidationException",
+          $fault: "client",
+          $metadata: { httpStatusCode: 400 },
+          message: echo,
+        }),
+      );
+      const error = await rejection(importer.importCertificate(REQUEST));
+      const response = errorResponse(error);
+      expect(response.statusCode).toBe(503);
+      for (const said of [error.message, response.body, ...logged]) {
+        expect(said).not.toContain(KEY_BODY);
+        expect(said).not.toContain(keyAsSent.slice(0, 40));
+      }
     }
-  });
-
-  it("needs a region", () => {
-    expect(() => new AcmCertificateImporter({ env: {} })).toThrow(/AWS_REGION/);
+    expect(logged.length).toBeGreaterThanOrEqual(2);
   });
 });

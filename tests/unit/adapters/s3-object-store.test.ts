@@ -1,261 +1,154 @@
 /**
- * S3ObjectStore against a recording HTTP server: the exact requests it sends
- * for each ObjectStore operation, what it makes of S3's answers (status codes,
- * XML error codes, list results) and its retries. The S3 protocol itself is
- * proven on moto_server in tests/integration/storage/s3-object-store.test.ts.
+ * S3ObjectStore in the SDK's own terms (aws-sdk-client-mock): the exact
+ * command each ObjectStore operation sends, and what it makes of S3's
+ * answers, as the SDK reports them (service exceptions with their HTTP status
+ * and attempt count). The protocol itself (signing, XML, conditional writes
+ * on a real server) is proven on moto_server in
+ * tests/integration/storage/s3-object-store.test.ts.
  */
-import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3ObjectStore, S3RequestError, s3Addressing } from "../../../src/adapters/s3-object-store.js";
+import { Readable } from "node:stream";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchBucket,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { sdkStreamMixin } from "@smithy/core/serde";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
+import { beforeEach, describe, expect, it } from "vitest";
+import { S3ObjectStore } from "../../../src/adapters/s3-object-store.js";
 import { DependencyError } from "../../../src/core/errors.js";
-import { type RecordingServer, startRecordingServer } from "../../support/recording-http-server.js";
 import { everythingSaid, rejection } from "../../support/rejections.js";
 
-const ENV = { AWS_REGION: "eu-north-1", AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret" };
 const BUCKET = "certs";
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
 
-let server: RecordingServer;
+const s3 = mockClient(S3Client);
 let store: S3ObjectStore;
 
-beforeAll(async () => {
-  server = await startRecordingServer();
-  store = new S3ObjectStore({
-    bucket: BUCKET,
-    endpoint: server.endpoint,
-    env: ENV,
-    transport: { retryDelayMs: () => 0 },
+beforeEach(() => {
+  s3.reset();
+  store = new S3ObjectStore(new S3Client({ region: "eu-north-1" }), { bucket: BUCKET, conflictDelayMs: () => 0 });
+});
+
+/** An S3 error as the SDK throws it: the error code as `name`, the status and attempts in `$metadata`. */
+function s3Error(status: number, code: string, attempts = 1): S3ServiceException {
+  return new S3ServiceException({
+    name: code,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status, attempts, requestId: "REQ1" },
+    message: `S3 says ${code}`,
   });
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
-function s3Error(code: string, message = "message"): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R1</RequestId></Error>`;
 }
 
-function sha256(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
+const preconditionFailed = (attempts = 1) => s3Error(412, "PreconditionFailed", attempts);
+const conditionalRequestConflict = () => s3Error(409, "ConditionalRequestConflict");
+
+/** A GetObject answer whose body reads as `text`, as the SDK hands it over. */
+function objectBody(text: string) {
+  return { Body: sdkStreamMixin(Readable.from([Buffer.from(text, "utf8")])), $metadata: {} };
 }
 
-describe("the requests S3ObjectStore sends", () => {
-  it("putIfAbsent: PUT /bucket/key with If-None-Match: *, the content type, the body and its SHA-256, signed", async () => {
-    server.script([{ status: 200 }]);
+/** The exact inputs of every `command` the client received, in order. */
+function inputsOf(command: typeof PutObjectCommand | typeof GetObjectCommand | typeof ListObjectsV2Command) {
+  return s3.commandCalls(command as typeof PutObjectCommand).map((call) => call.args[0].input);
+}
+
+describe("putIfAbsent", () => {
+  it("sends one conditional PutObject (If-None-Match: *) with the content type and body: true when written", async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"e1"' });
     expect(await store.putIfAbsent("roots/default/certificate.pem", PEM, "application/x-pem-file")).toBe(true);
-    const [sent] = server.requests;
-    expect(sent).toMatchObject({ method: "PUT", rawPath: "/certs/roots/default/certificate.pem", query: {} });
-    expect(sent?.headers).toMatchObject({
-      "if-none-match": "*",
-      "content-type": "application/x-pem-file",
-      "content-length": String(Buffer.byteLength(PEM)),
-      "x-amz-content-sha256": sha256(PEM),
-      host: new URL(server.endpoint).host,
-    });
-    expect(sent?.headers["x-amz-date"]).toMatch(/^\d{8}T\d{6}Z$/);
-    expect(sent?.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-north-1\/s3\/aws4_request, SignedHeaders=content-length;content-type;host;if-none-match;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
-    );
-    expect(sent?.body.toString("utf8")).toBe(PEM);
-  });
-
-  it("encodes each key segment once: spaces, '+', '=', unicode and '~'", async () => {
-    server.script([{ status: 200 }]);
-    await store.putIfAbsent("a b/+=/Ångström~.json", "{}", "application/json");
-    expect(server.requests[0]?.rawPath).toBe("/certs/a%20b/%2B%3D/%C3%85ngstr%C3%B6m~.json");
-  });
-
-  it("sends the session token when the credentials carry one", async () => {
-    const withToken = new S3ObjectStore({
-      bucket: BUCKET,
-      endpoint: server.endpoint,
-      env: { ...ENV, AWS_SESSION_TOKEN: "token/+=" },
-    });
-    server.script([{ status: 200, body: "x" }]);
-    await withToken.get("k");
-    expect(server.requests[0]?.headers["x-amz-security-token"]).toBe("token/+=");
-    expect(server.requests[0]?.headers.authorization).toContain("x-amz-security-token");
-  });
-
-  it("get: GET /bucket/key with no body, answering the body as UTF-8", async () => {
-    const body = '{"organization":"Ångström Ltd ©"}\n';
-    server.script([{ status: 200, headers: { "content-type": "application/json" }, body }]);
-    expect(await store.get("records/x.json")).toBe(body);
-    const [sent] = server.requests;
-    expect(sent).toMatchObject({ method: "GET", rawPath: "/certs/records/x.json", query: {} });
-    expect(sent?.headers["x-amz-content-sha256"]).toBe(sha256(""));
-    expect(sent?.body.length).toBe(0);
-  });
-
-  it("delete: DELETE /bucket/key", async () => {
-    server.script([{ status: 204 }]);
-    await store.delete("pending/a b.key");
-    expect(server.requests).toMatchObject([{ method: "DELETE", rawPath: "/certs/pending/a%20b.key", query: {} }]);
-  });
-
-  it("list: GET /bucket?list-type=2 with prefix, start-after, max-keys (at most 1000) and encoding-type=url", async () => {
-    const empty = "<ListBucketResult><Name>certs</Name><IsTruncated>false</IsTruncated></ListBucketResult>";
-    server.script([], { status: 200, body: empty });
-    await store.list("servers/", { startAfter: "servers/a b", limit: 5000 });
-    await store.list("roots/");
-    expect(server.requests.map(({ method, rawPath, query }) => ({ method, rawPath, query }))).toEqual([
+    expect(s3).toHaveReceivedCommandExactlyOnceWith(PutObjectCommand, { IfNoneMatch: "*" });
+    expect(inputsOf(PutObjectCommand)).toEqual([
       {
-        method: "GET",
-        rawPath: "/certs",
-        query: {
-          "list-type": "2",
-          prefix: "servers/",
-          "start-after": "servers/a b",
-          "max-keys": "1000",
-          "encoding-type": "url",
-        },
-      },
-      {
-        method: "GET",
-        rawPath: "/certs",
-        query: { "list-type": "2", prefix: "roots/", "max-keys": "1000", "encoding-type": "url" },
+        Bucket: BUCKET,
+        Key: "roots/default/certificate.pem",
+        Body: PEM,
+        ContentLength: Buffer.byteLength(PEM),
+        ContentType: "application/x-pem-file",
+        IfNoneMatch: "*",
       },
     ]);
-  });
-});
-
-describe("what S3ObjectStore makes of S3's answers", () => {
-  it("putIfAbsent: 412 (key taken) and 409 (concurrent conditional write) are false after exactly one request", async () => {
-    server.script([{ status: 412, body: s3Error("PreconditionFailed") }]);
-    expect(await store.putIfAbsent("k", "b", "text/plain")).toBe(false);
-    expect(server.requests).toHaveLength(1);
-    server.script([{ status: 409, body: s3Error("ConditionalRequestConflict") }]);
-    expect(await store.putIfAbsent("k", "b", "text/plain")).toBe(false);
-    expect(server.requests).toHaveLength(1);
+    expect(s3.calls()).toHaveLength(1);
   });
 
-  it("get: 404 NoSuchKey is undefined; 404 NoSuchBucket is a DependencyError", async () => {
-    server.script([{ status: 404, body: s3Error("NoSuchKey") }]);
-    expect(await store.get("missing")).toBeUndefined();
-    server.script([{ status: 404, body: s3Error("NoSuchBucket", "The specified bucket does not exist") }]);
-    const error = await rejection(store.get("missing"));
-    expect(error).toBeInstanceOf(DependencyError);
-    expect(error.message).toBe("S3 GetObject missing in bucket 'certs' failed: 404 NoSuchBucket");
-    expect(error.cause).toBeInstanceOf(S3RequestError);
-    expect(error.cause).toMatchObject({ status: 404, code: "NoSuchBucket", requestId: undefined });
-    expect((error.cause as Error).message).toBe("404 NoSuchBucket: The specified bucket does not exist");
+  it("412 PreconditionFailed on the first attempt: false (the key is taken), nothing read back", async () => {
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    expect(await store.putIfAbsent("k", "mine", "text/plain")).toBe(false);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
   });
 
-  it("get: a 404 without an S3 error body is a DependencyError, not a missing object", async () => {
-    server.script([{ status: 404, body: "<html>not found</html>" }]);
-    await expect(store.get("k")).rejects.toBeInstanceOf(DependencyError);
-  });
-
-  it("403 AccessDenied is final: a DependencyError after one request, carrying status, code and request id", async () => {
-    server.script([
-      { status: 403, headers: { "x-amz-request-id": "REQ42" }, body: s3Error("AccessDenied", "Access Denied") },
+  it("states the length of a UTF-8 or empty body in bytes (the SDK sends none for an empty one)", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await store.putIfAbsent("inventory/root/x", "", "application/octet-stream");
+    await store.putIfAbsent("records/å.json", '{"o":"Ångström ©"}', "application/json");
+    expect(inputsOf(PutObjectCommand).map((input) => (input as { ContentLength?: number }).ContentLength)).toEqual([
+      0, 21,
     ]);
-    const error = await rejection(store.delete("k"));
+  });
+
+  it("409 ConditionalRequestConflict is sent again, and the same command then writes: true", async () => {
+    s3.on(PutObjectCommand).rejectsOnce(conditionalRequestConflict()).resolves({});
+    expect(await store.putIfAbsent("race/ca.json", "mine", "application/json")).toBe(true);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 2);
+    const [first, second] = inputsOf(PutObjectCommand);
+    expect(second).toEqual(first);
+    expect(second).toMatchObject({ Key: "race/ca.json", Body: "mine", IfNoneMatch: "*" });
+  });
+
+  it("409 then 412: the object is read back and counts as written when it holds this call's body", async () => {
+    s3.on(PutObjectCommand).rejectsOnce(conditionalRequestConflict()).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(objectBody("mine"));
+    expect(await store.putIfAbsent("race/ca.json", "mine", "application/json")).toBe(true);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 2);
+    expect(inputsOf(GetObjectCommand)).toEqual([{ Bucket: BUCKET, Key: "race/ca.json" }]);
+  });
+
+  it("409 then 412 with another writer's body: false", async () => {
+    s3.on(PutObjectCommand).rejectsOnce(conditionalRequestConflict()).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(objectBody("theirs"));
+    expect(await store.putIfAbsent("race/ca.json", "mine", "application/json")).toBe(false);
+    expect(s3).toHaveReceivedCommandOnce(GetObjectCommand);
+  });
+
+  it("412 after the SDK retried (an earlier attempt's answer lost): read back, true only for this call's body", async () => {
+    s3.on(PutObjectCommand).rejects(preconditionFailed(2));
+    s3.on(GetObjectCommand).resolvesOnce(objectBody("mine")).resolves(objectBody("theirs"));
+    expect(await store.putIfAbsent("k", "mine", "text/plain")).toBe(true);
+    expect(await store.putIfAbsent("k", "mine", "text/plain")).toBe(false);
+    expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 2);
+  });
+
+  it("a 409 on every send: a DependencyError after 3 sends, never 'key taken'", async () => {
+    s3.on(PutObjectCommand).rejects(conditionalRequestConflict());
+    const error = await rejection(store.putIfAbsent("k", "b", "text/plain"));
     expect(error).toBeInstanceOf(DependencyError);
-    expect(error.cause).toMatchObject({ status: 403, code: "AccessDenied", requestId: "REQ42" });
-    expect(server.requests).toHaveLength(1);
+    expect(error.message).toBe("S3 PutObject k in bucket 'certs' failed: 409 ConditionalRequestConflict");
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 3);
   });
 
-  it("list: URL-encoded keys are decoded ('+' is a space, %2B a plus), XML entities too, and IsTruncated read", async () => {
-    server.script([
-      {
-        status: 200,
-        body: [
-          '<?xml version="1.0" encoding="UTF-8"?>',
-          '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
-          "<Name>certs</Name><Prefix>list%2F</Prefix><KeyCount>3</KeyCount><MaxKeys>3</MaxKeys>",
-          "<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>",
-          "<Contents><Key>list/a+b%2Bc%3D</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><Size>1</Size></Contents>",
-          "<Contents><Key>list/%C3%85ngstr%C3%B6m~</Key><Size>1</Size></Contents>",
-          "<Contents><Key>list/x&amp;y%26z</Key><Size>1</Size></Contents>",
-          "<NextContinuationToken>abc</NextContinuationToken>",
-          "</ListBucketResult>",
-        ].join(""),
-      },
-    ]);
-    expect(await store.list("list/", { limit: 3 })).toEqual({
-      keys: ["list/a b+c=", "list/Ångström~", "list/x&y&z"],
-      isTruncated: true,
-    });
-  });
-
-  it("list: a response that is not a ListBucketResult is a DependencyError", async () => {
-    server.script([{ status: 200, body: "<Other/>" }]);
-    await expect(store.list("x/")).rejects.toBeInstanceOf(DependencyError);
-    server.script([{ status: 500, body: s3Error("InternalError") }], { status: 500, body: s3Error("InternalError") });
-    await expect(store.list("x/")).rejects.toBeInstanceOf(DependencyError);
-  });
-});
-
-describe("S3ObjectStore's retries", () => {
-  it("503 SlowDown, then 200: succeeds with 2 requests seen", async () => {
-    server.script([{ status: 503, body: s3Error("SlowDown") }, { status: 200 }]);
-    expect(await store.putIfAbsent("k", "b", "text/plain")).toBe(true);
-    expect(server.requests).toHaveLength(2);
-  });
-
-  it("a persistent 500 is a DependencyError after exactly 3 requests", async () => {
-    server.script([], { status: 500, body: s3Error("InternalError") });
-    const error = await rejection(store.get("k"));
-    expect(error).toBeInstanceOf(DependencyError);
-    expect(error.cause).toMatchObject({ status: 500, code: "InternalError" });
-    expect(server.requests).toHaveLength(3);
-  });
-
-  it("AWS_MAX_ATTEMPTS=1 (the AWS tools' setting) makes a persistent 500 fail after one request", async () => {
-    const once = new S3ObjectStore({
-      bucket: BUCKET,
-      endpoint: server.endpoint,
-      env: { ...ENV, AWS_MAX_ATTEMPTS: "1" },
-      transport: { retryDelayMs: () => 0 },
-    });
-    server.script([], { status: 500, body: s3Error("InternalError") });
-    expect(await rejection(once.get("k"))).toBeInstanceOf(DependencyError);
-    expect(server.requests).toHaveLength(1);
-  });
-
-  it("a 400 with a throttling code is retried; a dropped connection too", async () => {
-    server.script([{ status: 400, body: s3Error("RequestTimeout") }, "drop", { status: 200, body: "ok" }]);
-    expect(await store.get("k")).toBe("ok");
-    expect(server.requests).toHaveLength(3);
-  });
-
-  it("a 400 with any other code is final after one request", async () => {
-    server.script([{ status: 400, body: s3Error("InvalidArgument") }], { status: 200 });
+  it("any other 409 (e.g. OperationAborted) is a DependencyError after one send", async () => {
+    s3.on(PutObjectCommand).rejects(s3Error(409, "OperationAborted"));
     await expect(store.putIfAbsent("k", "b", "text/plain")).rejects.toBeInstanceOf(DependencyError);
-    expect(server.requests).toHaveLength(1);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
   });
 
-  it("an unreachable S3 is a DependencyError, not a missing object", async () => {
-    const unreachable = new S3ObjectStore({
-      bucket: BUCKET,
-      endpoint: "http://127.0.0.1:9",
-      env: ENV,
-      transport: { retryDelayMs: () => 0 },
-    });
-    const error = await rejection(unreachable.get("k"));
-    expect(error).toBeInstanceOf(DependencyError);
-    expect(error.message).toMatch(
-      /^S3 GetObject k failed: GET 127\.0\.0\.1:9 failed after 3 attempt\(s\): .*ECONNREFUSED/,
-    );
-  });
-});
-
-describe("what S3ObjectStore's errors never carry", () => {
-  it("the PUT body, whatever the failure", async () => {
+  it("a failure carries the SDK error as cause, and never the body (a private key)", async () => {
     const secret =
       "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n";
-    const failures: Parameters<RecordingServer["script"]>[1][] = [
-      { status: 500, body: s3Error("InternalError") },
-      { status: 403, body: s3Error("AccessDenied") },
-      { status: 400, body: "garbage" },
-      "drop",
-    ];
-    for (const fallback of failures) {
-      server.script([], fallback);
+    const network = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    for (const failure of [s3Error(500, "InternalError", 3), s3Error(403, "AccessDenied"), network]) {
+      s3.reset();
+      s3.on(PutObjectCommand).rejects(failure);
       const error = await rejection(store.putIfAbsent("pending/x.key", secret, "application/x-pem-file"));
       expect(error).toBeInstanceOf(DependencyError);
+      expect(error.cause).toBe(failure);
       const said = everythingSaid(error);
       expect(said).not.toContain("PRIVATE KEY");
       expect(said).not.toContain("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7");
@@ -263,30 +156,112 @@ describe("what S3ObjectStore's errors never carry", () => {
   });
 });
 
-describe("S3ObjectStore's endpoint", () => {
-  it("is path-style on an explicit endpoint", () => {
-    expect(s3Addressing("certs", "eu-north-1", "http://127.0.0.1:5000")).toEqual({
-      endpoint: "http://127.0.0.1:5000",
-      bucketPath: "/certs",
-    });
+describe("get", () => {
+  it("sends GetObject for the key and answers the body as UTF-8", async () => {
+    const body = '{"organization":"Ångström Ltd ©"}\n';
+    s3.on(GetObjectCommand).resolves(objectBody(body));
+    expect(await store.get("records/x.json")).toBe(body);
+    expect(inputsOf(GetObjectCommand)).toEqual([{ Bucket: BUCKET, Key: "records/x.json" }]);
   });
 
-  it("is virtual-hosted on AWS when the bucket name is one DNS label, path-style otherwise", () => {
-    expect(s3Addressing("iot-certs-123", "eu-north-1", undefined)).toEqual({
-      endpoint: "https://iot-certs-123.s3.eu-north-1.amazonaws.com",
-      bucketPath: "",
-    });
-    expect(s3Addressing("iot.certs", "eu-north-1", undefined)).toEqual({
-      endpoint: "https://s3.eu-north-1.amazonaws.com",
-      bucketPath: "/iot.certs",
-    });
-    expect(s3Addressing("Legacy_Bucket", "us-east-1", undefined).bucketPath).toBe("/Legacy_Bucket");
-    expect(s3Addressing("certs", "cn-north-1", undefined).endpoint).toBe(
-      "https://certs.s3.cn-north-1.amazonaws.com.cn",
-    );
+  it("NoSuchKey is undefined: no object", async () => {
+    s3.on(GetObjectCommand).rejects(new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: "no such key" }));
+    expect(await store.get("missing")).toBeUndefined();
   });
 
-  it("needs a region", () => {
-    expect(() => new S3ObjectStore({ bucket: BUCKET, env: {} })).toThrow(/AWS_REGION/);
+  it("NoSuchBucket is a DependencyError naming operation, key, bucket, status and code, with the SDK error as cause", async () => {
+    const missingBucket = new NoSuchBucket({
+      $metadata: { httpStatusCode: 404 },
+      message: "The specified bucket does not exist",
+    });
+    s3.on(GetObjectCommand).rejects(missingBucket);
+    const error = await rejection(store.get("missing"));
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toBe("S3 GetObject missing in bucket 'certs' failed: 404 NoSuchBucket");
+    expect(error.cause).toBe(missingBucket);
+  });
+
+  it("a 404 that is not NoSuchKey is a DependencyError, not a missing object", async () => {
+    s3.on(GetObjectCommand).rejects(s3Error(404, "NotFound"));
+    await expect(store.get("k")).rejects.toBeInstanceOf(DependencyError);
+  });
+
+  it("a failure without a response names the network error", async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+    const error = await rejection(store.get("k"));
+    expect(error.message).toBe("S3 GetObject k in bucket 'certs' failed: no response (ECONNREFUSED)");
+  });
+});
+
+describe("delete", () => {
+  it("sends DeleteObject for the key", async () => {
+    s3.on(DeleteObjectCommand).resolves({});
+    await store.delete("pending/a b.key");
+    expect(s3).toHaveReceivedCommandExactlyOnceWith(DeleteObjectCommand, { Bucket: BUCKET, Key: "pending/a b.key" });
+  });
+
+  it("403 AccessDenied is a DependencyError", async () => {
+    s3.on(DeleteObjectCommand).rejects(s3Error(403, "AccessDenied"));
+    const error = await rejection(store.delete("k"));
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toBe("S3 DeleteObject k in bucket 'certs' failed: 403 AccessDenied");
+  });
+});
+
+describe("list", () => {
+  const keys = (from: number, count: number) =>
+    Array.from({ length: count }, (_, index) => ({ Key: `p/${String(from + index).padStart(5, "0")}` }));
+
+  it("sends one ListObjectsV2 with the prefix, StartAfter and the limit as MaxKeys", async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: keys(0, 2), IsTruncated: true, NextContinuationToken: "t1" });
+    expect(await store.list("p/", { startAfter: "p/a b", limit: 2 })).toEqual({
+      keys: ["p/00000", "p/00001"],
+      isTruncated: true,
+    });
+    expect(inputsOf(ListObjectsV2Command)).toEqual([{ Bucket: BUCKET, Prefix: "p/", StartAfter: "p/a b", MaxKeys: 2 }]);
+  });
+
+  it("without a limit: one page of at most 1,000 keys, however many follow", async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: keys(0, 1000), IsTruncated: true, NextContinuationToken: "t1" });
+    const listing = await store.list("p/");
+    expect(listing.keys).toHaveLength(1000);
+    expect(listing.isTruncated).toBe(true);
+    expect(inputsOf(ListObjectsV2Command)).toEqual([{ Bucket: BUCKET, Prefix: "p/", MaxKeys: 1000 }]);
+  });
+
+  it("a limit above 1,000 is filled page by page with the continuation token, StartAfter on the first page only", async () => {
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: keys(0, 1000), IsTruncated: true, NextContinuationToken: "t1" })
+      .resolvesOnce({ Contents: keys(1000, 1000), IsTruncated: true, NextContinuationToken: "t2" })
+      .resolvesOnce({ Contents: keys(2000, 500), IsTruncated: true, NextContinuationToken: "t3" });
+    const listing = await store.list("p/", { startAfter: "p/", limit: 2500 });
+    expect(listing.keys).toHaveLength(2500);
+    expect(listing.keys.at(-1)).toBe("p/02499");
+    expect(listing.isTruncated).toBe(true);
+    expect(inputsOf(ListObjectsV2Command)).toEqual([
+      { Bucket: BUCKET, Prefix: "p/", StartAfter: "p/", MaxKeys: 1000 },
+      { Bucket: BUCKET, Prefix: "p/", ContinuationToken: "t1", MaxKeys: 1000 },
+      { Bucket: BUCKET, Prefix: "p/", ContinuationToken: "t2", MaxKeys: 500 },
+    ]);
+  });
+
+  it("stops paging at the last page: not truncated", async () => {
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: keys(0, 1000), IsTruncated: true, NextContinuationToken: "t1" })
+      .resolvesOnce({ Contents: keys(1000, 3), IsTruncated: false });
+    expect(await store.list("p/", { limit: 5000 })).toMatchObject({ isTruncated: false });
+    expect(s3).toHaveReceivedCommandTimes(ListObjectsV2Command, 2);
+  });
+
+  it("an empty prefix answers no keys, not truncated", async () => {
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 0, IsTruncated: false });
+    expect(await store.list("none/")).toEqual({ keys: [], isTruncated: false });
+  });
+
+  it("NoSuchBucket is a DependencyError naming the prefix", async () => {
+    s3.on(ListObjectsV2Command).rejects(new NoSuchBucket({ $metadata: { httpStatusCode: 404 }, message: "gone" }));
+    const error = await rejection(store.list("p/"));
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toBe("S3 ListObjectsV2 p/ in bucket 'certs' failed: 404 NoSuchBucket");
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The CLI's SigV4 signing for a deployed API (IAM authorization): what
- * `ApiClient` sends, captured by a local server, carries the Authorization
- * header that the AWS SDK's own signer (`@smithy/signature-v4`, service
- * `execute-api`) computes for the same request at the same instant.
+ * `ApiClient` sends, captured by a local server as it arrived on the wire,
+ * carries the Authorization header that API Gateway would compute for it:
+ * the AWS SDK's signer (`@smithy/signature-v4`, service `execute-api`) run
+ * over the received method, path (as sent, percent-encoding included),
+ * query, signed headers and body at the same instant.
  */
+import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiClient } from "../../../src/cli/api-client.js";
-import { NodeSha256 } from "../../support/node-sha256.js";
 import {
   type RecordedRequest,
   type RecordingServer,
@@ -40,7 +42,7 @@ function stubCredentials(sessionToken: string): void {
   vi.stubEnv("AWS_SESSION_TOKEN", sessionToken);
 }
 
-/** The Authorization header the SDK signer computes for a captured request, signing what it signed. */
+/** The Authorization header a verifier computes for a captured request, from what arrived. */
 async function sdkAuthorization(request: RecordedRequest, region: string): Promise<string> {
   const authorization = String(request.headers.authorization);
   const signedNames = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(";") ?? [];
@@ -51,7 +53,7 @@ async function sdkAuthorization(request: RecordedRequest, region: string): Promi
   );
   const token = request.headers["x-amz-security-token"];
   const credentials = { ...CREDENTIALS, sessionToken: typeof token === "string" ? token : undefined };
-  const signer = new SignatureV4({ credentials, region, service: "execute-api", sha256: NodeSha256 });
+  const signer = new SignatureV4({ credentials, region, service: "execute-api", sha256: Sha256 });
   const url = new URL(server.endpoint);
   const signed = await signer.sign(
     {
@@ -59,7 +61,7 @@ async function sdkAuthorization(request: RecordedRequest, region: string): Promi
       protocol: "http:",
       hostname: url.hostname,
       port: Number(url.port),
-      path: request.rawPath, // as sent: the signer escapes it again, as SigV4 prescribes outside S3
+      path: request.rawPath, // as received: the signer escapes it again, as SigV4 prescribes outside S3
       query: request.query,
       headers,
       body: request.body.length > 0 ? request.body.toString("utf8") : undefined,
@@ -97,6 +99,41 @@ describe("ApiClient with sigv4", () => {
     expect(request.headers["x-amz-security-token"]).toBeUndefined();
     expect(request.headers.authorization).toContain("/us-east-2/execute-api/aws4_request");
     expect(request.headers.authorization).toBe(await sdkAuthorization(request, "us-east-2"));
+  });
+
+  it("signs the path exactly as it is sent, where decoding it would change it ('%7E', '%2F', '%25', '+')", async () => {
+    stubCredentials("");
+    server.script([], { status: 200, headers: { "content-type": "application/json" }, body: "{}" });
+    const client = new ApiClient({ baseUrl: `${server.endpoint}/prod`, sigv4: true, region: "eu-west-1" });
+    const paths = [
+      "/certificates/device/sensor%7E1", // decodes to '~', which an encoder leaves bare
+      "/certificates/device/a%2Fb", // decodes to '/', a segment boundary
+      "/certificates/device/100%25", // decodes to '%'
+      "/certificates/device/a+b", // sent as written; '+' is no space in a path
+      "/certificates/device/a b", // written unencoded: fetch sends it as %20
+    ];
+    for (const path of paths) await client.get(path);
+    expect(server.requests.map((request) => request.rawPath)).toEqual([
+      "/prod/certificates/device/sensor%7E1",
+      "/prod/certificates/device/a%2Fb",
+      "/prod/certificates/device/100%25",
+      "/prod/certificates/device/a+b",
+      "/prod/certificates/device/a%20b",
+    ]);
+    for (const request of server.requests) {
+      expect(request.headers.authorization, request.rawPath).toBe(await sdkAuthorization(request, "eu-west-1"));
+    }
+  });
+
+  it("signs repeated query parameters, all of them", async () => {
+    stubCredentials("");
+    server.script([{ status: 200, headers: { "content-type": "application/json" }, body: "[]" }]);
+    const client = new ApiClient({ baseUrl: server.endpoint, sigv4: true, region: "eu-west-1" });
+    await client.get("/certificates/device?issuer=a&issuer=b&limit=2");
+    const [request] = server.requests;
+    if (!request) throw new Error("no request captured");
+    expect(request.query).toEqual({ issuer: ["a", "b"], limit: "2" });
+    expect(request.headers.authorization).toBe(await sdkAuthorization(request, "eu-west-1"));
   });
 
   it("says what to set when no region can be found", async () => {

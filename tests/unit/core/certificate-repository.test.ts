@@ -195,6 +195,13 @@ describe("reading authorities", () => {
 });
 
 describe("never overwriting", () => {
+  it("names an existing intermediate with 'an'", async () => {
+    await repository.createAuthority(record("intermediate", "servers", SERIAL_A), material(SERIAL_A, false));
+    await expect(repository.assertAuthorityNameFree("intermediate", "servers")).rejects.toThrow(
+      "an intermediate CA named 'servers' already exists; it was left unchanged. Choose another name.",
+    );
+  });
+
   it("answers 409 for an existing CA name and leaves the winner untouched", async () => {
     await repository.createAuthority(record("root", "default", SERIAL_A), material(SERIAL_A, false));
     const before = store.snapshot();
@@ -205,7 +212,9 @@ describe("never overwriting", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).field).toBe("name");
-    expect((error as ConflictError).message).toContain("already exists");
+    expect((error as ConflictError).message).toBe(
+      "a root CA named 'default' already exists; it was left unchanged. Choose another name.",
+    );
     expect(store.snapshot()).toEqual(before);
     // The loser wrote its own files, then removed exactly those.
     const deleted = store.operations.flatMap((operation) => (operation.op === "delete" ? [operation.key] : []));

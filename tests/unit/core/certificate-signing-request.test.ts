@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubjectAltName } from "../../../src/core/certificate-profiles.js";
 import { verifySigningRequest } from "../../../src/core/certificate-signing-request.js";
 import { InvalidRequestError } from "../../../src/core/errors.js";
-import { derTlv, generateKeyPair, type KeyAlgorithm, webCryptoParams } from "../../../src/core/key-algorithms.js";
+import { generateKeyPair, type KeyAlgorithm, webCryptoParams } from "../../../src/core/key-algorithms.js";
 import {
   Pkcs10CertificateRequest,
   Pkcs10CertificateRequestGenerator,
@@ -35,6 +35,7 @@ import { derToPem, pemToDer } from "../../support/api/openssl-tools.js";
 import {
   BASIC_CONSTRAINTS_EXTN_ID,
   csrWithExtensions,
+  derTlv,
   dnsNamesDer,
   extensionDer,
   certificationRequestInfoOf as infoOf,

@@ -9,6 +9,7 @@ import { buildCertificate } from "../../../src/core/certificate-builder.js";
 import { SUBJECT_LIMITS, toX509Name } from "../../../src/core/distinguished-name.js";
 import { InvalidRequestError } from "../../../src/core/errors.js";
 import { generateKeyPair } from "../../../src/core/key-algorithms.js";
+import { SoftwareSigner } from "../../../src/core/signer.js";
 import { validityPeriod } from "../../../src/core/validity.js";
 import { Name, X509Certificate } from "../../../src/core/x509.js";
 
@@ -70,7 +71,7 @@ describe("toX509Name", () => {
         subjectKeyAlgorithm: "EC-P256",
         validity: validityPeriod({ now: new Date(), validityDays: 1 }),
       },
-      { selfSigningKey: keys.privateKey },
+      { selfSigner: new SoftwareSigner(keys.privateKey, "EC-P256") },
     );
     const parsed = new X509Certificate(certificate.toString("pem"));
     expect(parsed.subjectName.getField("CN")).toEqual(["Acme, CN=evil"]);

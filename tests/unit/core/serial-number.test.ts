@@ -5,7 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { buildCertificate } from "../../../src/core/certificate-builder.js";
 import { generateKeyPair } from "../../../src/core/key-algorithms.js";
-import { isSerialNumber, randomSerialNumber, SERIAL_NUMBER_OCTETS } from "../../../src/core/serial-number.js";
+import {
+  isSerialNumber,
+  randomSerialNumber,
+  SERIAL_NUMBER_OCTETS,
+  serialNumberOctets,
+} from "../../../src/core/serial-number.js";
+import { SoftwareSigner } from "../../../src/core/signer.js";
 import { validityPeriod } from "../../../src/core/validity.js";
 import { opensslText } from "../../support/openssl.js";
 
@@ -60,7 +66,7 @@ describe("randomSerialNumber", () => {
           subjectKeyAlgorithm: "EC-P256",
           validity: validityPeriod({ now: new Date(), validityDays: 1 }),
         },
-        { selfSigningKey: keys.privateKey },
+        { selfSigner: new SoftwareSigner(keys.privateKey, "EC-P256") },
       );
       // The DER content octets, as parsed back: exactly 16, first below 0x80 (so no 00 pad was needed).
       const serial = certificate.serialNumber.toLowerCase();
@@ -88,5 +94,22 @@ describe("isSerialNumber", () => {
     ` ${"0".repeat(32)}`,
   ])("refuses %j", (value) => {
     expect(isSerialNumber(value)).toBe(false);
+  });
+});
+
+describe("serialNumberOctets", () => {
+  const hex = (value: string) => Buffer.from(serialNumberOctets(value)).toString("hex");
+
+  it("gives the content octets of a positive INTEGER: minimal, 00 before a high first octet", () => {
+    expect(hex("4a5b6c7d8e9f00112233445566778899")).toBe("4a5b6c7d8e9f00112233445566778899");
+    expect(hex("ff02030405060708090a0b0c0d0e0f10")).toBe("00ff02030405060708090a0b0c0d0e0f10");
+    expect(hex("0001")).toBe("01");
+    expect(hex("0080")).toBe("0080");
+    expect(hex("abc")).toBe("0abc");
+    expect(hex("ABC")).toBe("0abc");
+  });
+
+  it.each(["", "0", "0000", "-1", "xyz", "12 34"])("refuses %j (not a positive hex integer)", (value) => {
+    expect(() => serialNumberOctets(value)).toThrow(RangeError);
   });
 });

@@ -156,3 +156,52 @@ describe("the local server", () => {
     ).toEqual(served.filter((route) => route.path === "/certificates/root").map((route) => route.method));
   });
 });
+
+describe("what each function bundle carries (dist/meta, esbuild's metafiles of `npm run build`)", () => {
+  type Metafile = {
+    inputs: Record<string, { imports: { path: string; kind: string; original?: string }[] }>;
+    outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown> }>;
+  };
+  const metafile = (logicalId: string) =>
+    JSON.parse(readFileSync(join(DIST, "meta", `${logicalId}.json`), "utf8")) as Metafile;
+  const bundledPackages = (logicalId: string) => {
+    const output = Object.values(metafile(logicalId).outputs).find((candidate) => candidate.entryPoint);
+    return new Set(
+      Object.keys(output?.inputs ?? {}).flatMap((path) => {
+        const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+        return name ? [name] : [];
+      }),
+    );
+  };
+
+  it("bundles the AWS SDK clients into the functions that use them, and nowhere else", () => {
+    for (const fn of readFunctions(TEMPLATE)) {
+      const packages = bundledPackages(fn.logicalId);
+      const touchesAws = fn.logicalId !== "GetOpenApiFunction";
+      expect(packages.has("@aws-sdk/client-s3"), fn.logicalId).toBe(touchesAws);
+      expect(packages.has("@aws-sdk/client-acm"), fn.logicalId).toBe(
+        fn.logicalId === "IssueServerCertificateFunction" || fn.logicalId === "RenewServerCertificateFunction",
+      );
+      // Certificate events: the functions that issue, renew, revoke, publish CRLs or warn of expiry.
+      expect(packages.has("@aws-sdk/client-eventbridge"), fn.logicalId).toBe(
+        !["GetOpenApiFunction", "ListCertificatesFunction", "GetCertificateFunction"].includes(fn.logicalId),
+      );
+      if (!touchesAws) expect([...packages].filter((name) => /^@(aws-sdk|smithy|aws-crypto)\//.test(name))).toEqual([]);
+    }
+  });
+
+  it("loads the ACM client only through a dynamic import, at the first import into ACM", () => {
+    const edges = Object.entries(metafile("IssueServerCertificateFunction").inputs).flatMap(([from, input]) =>
+      input.imports.map((entry) => ({ from, to: entry.original ?? entry.path, kind: entry.kind })),
+    );
+    const acmAdapter = "./adapters/acm-certificate-importer.js";
+    // Into the project: only the adapter imports the client, and the adapter is imported only dynamically.
+    const intoAcm = edges.filter(
+      (edge) => edge.from.startsWith("src/") && (edge.to === "@aws-sdk/client-acm" || edge.to === acmAdapter),
+    );
+    expect(intoAcm.filter((edge) => edge.from !== "src/adapters/acm-certificate-importer.ts")).toEqual([
+      { from: "src/composition-root.ts", to: "@aws-sdk/client-acm", kind: "dynamic-import" },
+      { from: "src/composition-root.ts", to: acmAdapter, kind: "dynamic-import" },
+    ]);
+  });
+});

@@ -12,10 +12,11 @@ import { createMemoryHierarchy } from "./memory-hierarchy.js";
 
 /**
  * The store, holding each device's writes until `expected` devices are
- * writing at once (or 300 ms have passed, when fewer ever get there), and
- * recording the most certificate folders written at once. Held writes make
- * the figure independent of the machine's speed: a batch that issues N at
- * once shows exactly N, never fewer because some finished early.
+ * writing at once (or 300 ms after the first device write, when fewer ever
+ * get there), and recording the most certificate folders written at once.
+ * Held writes make the figure independent of the machine's speed: a batch
+ * that issues N at once shows exactly N, never fewer because some finished
+ * early; the wait starts at the first write, not before the batch's own work.
  */
 function gatedStore(store: ObjectStore, expected: number): { store: ObjectStore; mostFoldersAtOnce: () => number } {
   const inFlight = new Map<string, number>();
@@ -28,7 +29,7 @@ function gatedStore(store: ObjectStore, expected: number): { store: ObjectStore;
     release();
     gate = Promise.resolve();
   };
-  const timer = setTimeout(open, 300);
+  let timer: NodeJS.Timeout | undefined;
   const gated: ObjectStore = {
     get: (key) => store.get(key),
     delete: (key) => store.delete(key),
@@ -36,6 +37,7 @@ function gatedStore(store: ObjectStore, expected: number): { store: ObjectStore;
     async putIfAbsent(key, body, contentType) {
       const folder = key.startsWith("device_certificates/") ? key.split("/").slice(0, 3).join("/") : undefined;
       if (!folder) return store.putIfAbsent(key, body, contentType);
+      timer ??= setTimeout(open, 300);
       inFlight.set(folder, (inFlight.get(folder) ?? 0) + 1);
       most = Math.max(most, inFlight.size);
       if (inFlight.size >= expected) {

@@ -7,7 +7,7 @@
  * `putIfAbsent` of `revocations/intermediate/<issuer>/<serial>.json` then one
  * of the re-signed CRL under `intermediate_ca/<issuer>/crl/`. How the S3
  * adapter puts these on the wire (ListObjectsV2 MaxKeys, `If-None-Match: *`,
- * the bucket) is asserted in tests/unit/adapters/aws and
+ * the bucket) is asserted in tests/unit/adapters (SDK commands) and
  * tests/integration/storage.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";

@@ -2,7 +2,7 @@
  * `POST /certificates/intermediate` in the S3 configuration, on port-level
  * fakes of S3 and ACM, with a root made by the real core: the root material
  * read, the exact writes, the chain returned, and no CA key in any response.
- * The S3 wire format is asserted in tests/unit/adapters/aws and
+ * The S3 wire format is asserted in tests/unit/adapters (SDK commands) and
  * tests/integration/storage.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";

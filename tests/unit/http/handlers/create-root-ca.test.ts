@@ -3,7 +3,7 @@
  * S3 and ACM: the exact store calls, ca.json as the commit point, a lost race
  * answered 409 with the attempt's own files deleted, and errors as
  * problem+json without internals. The S3 wire format (bucket,
- * `If-None-Match: *`) is asserted in tests/unit/adapters/aws and
+ * `If-None-Match: *`) is asserted in tests/unit/adapters (SDK commands) and
  * tests/integration/storage.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";

@@ -3,7 +3,7 @@
  * port-level fakes of S3 and ACM: reads the record, never a key; serves JSON
  * or the PEM chain; answers 404 for a missing record and 503 when the store
  * fails; and refuses unsafe names before any store call. The S3 wire format is
- * asserted in tests/unit/adapters/aws and tests/integration/storage.
+ * asserted in tests/unit/adapters (SDK commands) and tests/integration/storage.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../../../src/http/handlers/get-certificate.js";

@@ -9,7 +9,7 @@
  * `useServicesForTesting`: the tests assert the exact calls on the ports
  * (keys, bodies, content types, import requests, their order). How the S3 and
  * ACM adapters put those calls on the wire (bucket, `If-None-Match: *`,
- * request signing) is asserted in tests/unit/adapters/aws and
+ * request signing) is asserted in tests/unit/adapters (SDK commands) and
  * tests/integration/storage.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";

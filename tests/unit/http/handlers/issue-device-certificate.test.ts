@@ -1,7 +1,7 @@
 /**
  * `POST /certificates/device` in the S3 configuration, on port-level fakes of
  * S3 and ACM: the exact writes, certificate.json last, no ACM call. The S3
- * wire format is asserted in tests/unit/adapters/aws and
+ * wire format is asserted in tests/unit/adapters (SDK commands) and
  * tests/integration/storage.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";

@@ -5,7 +5,7 @@
  * create-only putIfAbsent), the exact ACM import request (PEMs and tags),
  * their order, and the failure answers. How the adapters put these on the
  * wire (bucket, `If-None-Match: *`, ImportCertificate bytes and tag list) is
- * asserted in tests/unit/adapters/aws and tests/integration/storage.
+ * asserted in tests/unit/adapters (SDK commands) and tests/integration/storage.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CertificateImportRequest } from "../../../../src/core/ports.js";
