@@ -25,22 +25,34 @@
  * - `KEY_POOL_SIZE`: RSA leaf keys kept ready per RSA size (0 to 64, default 0:
  *   off). The local server sets 4; a Lambda function leaves it off, since it is
  *   frozen between invocations and could not refill a pool (core/key-pool.ts).
+ * - `EVENT_BUS_NAME`: with a bucket, the EventBridge bus that receives the
+ *   certificate events (`default` for the account's default bus); unset or
+ *   empty: no events. Without a bucket, events are appended to
+ *   `events.jsonl` in the local store instead, whatever this says.
+ * - `EXPIRY_WARNING_DAYS`: the expiry scan's thresholds, comma-separated days
+ *   (default `30,7,1`).
  *
- * Test seam: `useServicesForTesting({ objectStore, importer })` makes
- * `configuredObjectStore()` and `certificateImporter()` return the given port
- * implementations (and `certificateRepository()` one on the given store) until
- * `resetServicesForTesting()`, whatever the environment says. Handler tests use
- * it to run a handler in the S3 configuration (`CERTIFICATE_BUCKET_NAME` set)
- * on in-memory fakes of the ports; production code never calls it.
+ * Test seam: `useServicesForTesting({ objectStore, importer, events })` makes
+ * `configuredObjectStore()`, `certificateImporter()` and `eventPublisher()`
+ * return the given port implementations (and `certificateRepository()` one on
+ * the given store) until `resetServicesForTesting()`, whatever the environment
+ * says. Handler tests use it to run a handler in the S3 configuration
+ * (`CERTIFICATE_BUCKET_NAME` set) on in-memory fakes of the ports; production
+ * code never calls it.
  */
+import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
+import { LOCAL_EVENTS_FILE, LocalEventPublisher } from "./adapters/local-event-publisher.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
+import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
-import type { CertificateImporter, ObjectStore } from "./core/ports.js";
+import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/scan-expiring-certificates.js";
+import type { CertificateImporter, EventPublisher, ObjectStore } from "./core/ports.js";
+import { logError } from "./http/log.js";
 import { processSingleton, removeProcessSingleton } from "./process-singleton.js";
 
 export type Configuration =
@@ -80,6 +92,8 @@ let configuration: Configuration | undefined;
 let objectStore: ObjectStore | undefined;
 let repository: CertificateRepository | undefined;
 let importer: CertificateImporter | undefined;
+/** `null`: decided, and there is none (no bus configured). */
+let events: EventPublisher | null | undefined;
 
 function currentConfiguration(): Configuration {
   configuration ??= readConfiguration();
@@ -180,13 +194,89 @@ function lazyAcmCertificateImporter(config: Extract<Configuration, { storage: "s
   };
 }
 
-/** Settings of issuance that come from the environment. */
+/**
+ * Where certificate events go: EventBridge (`EVENT_BUS_NAME`, with a bucket),
+ * `events.jsonl` in the local store (without a bucket), or nowhere
+ * (undefined: a bucket and no bus).
+ */
+export function eventPublisher(): EventPublisher | undefined {
+  if (events === undefined) {
+    const config = currentConfiguration();
+    const busName = process.env.EVENT_BUS_NAME?.trim();
+    events =
+      config.storage === "local"
+        ? new LocalEventPublisher(join(config.directory, LOCAL_EVENTS_FILE), { onUndelivered: logUndelivered })
+        : busName
+          ? lazyEventBridgePublisher(busName, config)
+          : null;
+  }
+  return events ?? undefined;
+}
+
+/** Undelivered events become one ERROR log line naming the serial numbers (never the event details). */
+const logUndelivered: UndeliveredEventsReporter = ({ events: undelivered, error }) => {
+  logError("certificate events not delivered", error, {
+    detail_types: [...new Set(undelivered.map((event) => event.detailType))],
+    serial_numbers: undelivered.flatMap((event) => event.serialNumbers),
+  });
+};
+
+/**
+ * The EventBridge publisher, with its SDK client created at the first
+ * publish (once per execution environment), so that a function's start-up
+ * does not load the client before it has something to say.
+ */
+function lazyEventBridgePublisher(
+  eventBusName: string,
+  config: Extract<Configuration, { storage: "s3" }>,
+): EventPublisher {
+  let loading: Promise<EventPublisher> | undefined;
+  const load = async (): Promise<EventPublisher> => {
+    const [{ EventBridgeClient }, { EventBridgeEventPublisher }] = await Promise.all([
+      import("@aws-sdk/client-eventbridge"),
+      import("./adapters/eventbridge-event-publisher.js"),
+    ]);
+    // As the S3 and ACM clients: our endpoint and timeouts; region, credentials and AWS_MAX_ATTEMPTS are the SDK's.
+    const client = new EventBridgeClient(awsClientSettings(config));
+    return new EventBridgeEventPublisher(client, { eventBusName, onUndelivered: logUndelivered });
+  };
+  return {
+    async publish(batch) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined; // a failed load is retried by the next publish
+        throw error;
+      });
+      try {
+        await (await loading).publish(batch);
+      } catch (error) {
+        logUndelivered({ events: batch, error });
+      }
+    },
+  };
+}
+
+/** Reads `EXPIRY_WARNING_DAYS` ("30,7,1" by default); an Error naming the variable when it is not a list of days. */
+export function expiryWarningDays(env: NodeJS.ProcessEnv = process.env): number[] {
+  const value = env.EXPIRY_WARNING_DAYS?.trim();
+  if (!value) return [...DEFAULT_EXPIRY_WARNING_DAYS];
+  const days = value.split(",").map((part) => part.trim());
+  if (!days.every((day) => /^\d{1,3}$/.test(day) && Number(day) >= 1 && Number(day) <= MAX_EXPIRY_WARNING_DAYS)) {
+    throw new Error(
+      `EXPIRY_WARNING_DAYS must be comma-separated whole numbers of days from 1 to ${MAX_EXPIRY_WARNING_DAYS}, e.g. 30,7,1; got '${value}'`,
+    );
+  }
+  return [...new Set(days.map(Number))].sort((a, b) => b - a);
+}
+
+/** Settings of issuance that come from the environment, and where its events go. */
 export function issuanceContext(env: NodeJS.ProcessEnv = process.env): IssuanceContext {
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
   const keyPairs = keyPool(env);
+  const publisher = eventPublisher();
   return {
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(keyPairs ? { keyPairs } : {}),
+    ...(publisher ? { events: publisher } : {}),
     // The local store's writer thread overlaps 64 devices' writes with signing (a batch of 1,000:
     // 888 -> 675 ms against 16 here); S3 keeps the core's default (see IssuanceContext).
     ...(readConfiguration(env).storage === "local" ? { batchConcurrency: LOCAL_BATCH_CONCURRENCY } : {}),
@@ -219,14 +309,21 @@ function keyPool(env: NodeJS.ProcessEnv): KeyPool | undefined {
 /**
  * Test seam: from now until `resetServicesForTesting()`, `configuredObjectStore()`
  * returns `services.objectStore`, `certificateRepository()` a repository on it,
- * and `certificateImporter()` returns `services.importer`. A service not given
- * is created from the environment at its next use, as usual (the local importer
- * then stands on the given store). Services created before the call are dropped.
+ * `certificateImporter()` returns `services.importer` and `eventPublisher()`
+ * `services.events`. A store or importer not given is created from the
+ * environment at its next use, as usual (the local importer then stands on the
+ * given store); events not given go nowhere. Services created before the call are dropped.
  */
-export function useServicesForTesting(services: { objectStore?: ObjectStore; importer?: CertificateImporter }): void {
+export function useServicesForTesting(services: {
+  objectStore?: ObjectStore;
+  importer?: CertificateImporter;
+  events?: EventPublisher;
+}): void {
   objectStore = services.objectStore;
   repository = undefined;
   importer = services.importer;
+  // Events are never made from the environment here: a test's events go where it says, or nowhere.
+  events = services.events ?? null;
 }
 
 /** Forgets every created service, so tests can change the environment between cases. */
@@ -236,6 +333,7 @@ export function resetServicesForTesting(): void {
   objectStore = undefined;
   repository = undefined;
   importer = undefined;
+  events = undefined;
   s3Client?.destroy();
   s3Client = undefined;
 }

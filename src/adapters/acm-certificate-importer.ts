@@ -22,7 +22,12 @@ export class AcmCertificateImporter implements CertificateImporter {
           Certificate: encoder.encode(request.certificatePem),
           PrivateKey: encoder.encode(request.privateKeyPem),
           CertificateChain: encoder.encode(request.certificateChainPem),
-          Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+          CertificateArn: request.certificateArn,
+          // ACM refuses tags on a re-import (the certificate keeps the ones it has).
+          Tags:
+            request.certificateArn === undefined
+              ? Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value }))
+              : undefined,
         }),
       );
       certificateArn = response.CertificateArn;

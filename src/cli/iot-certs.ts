@@ -6,7 +6,10 @@
  *   iot-certs device --count 500 --out ./fleet       (or --device-id X [--csr file])
  *   iot-certs list device [--all] [--issuer devices] [--status valid]
  *   iot-certs revoke device <serial> [--reason keyCompromise]
+ *   iot-certs renew <serial> --out ./certs [--revoke-previous]   (new files beside the old ones)
  *   iot-certs bundle [--root default] [--out ca.crt]
+ *   iot-certs events [--follow]                        the local store's events.jsonl
+ *   iot-certs expiry-scan                              the expiry scan, once, on the configured store
  *
  * The API: --api, else $IOT_CERTS_API, else the local server at
  * http://127.0.0.1:$PORT (default 3000).
@@ -17,10 +20,13 @@
  */
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { loadScheduledFunctions } from "../local/scheduled-functions.js";
 import { resolveApiAddress, unreachableApiHint } from "./api-address.js";
 import { ApiClient, ApiError } from "./api-client.js";
+import { followEvents } from "./event-log.js";
 import { DEFAULT_MQTT_TLS_PORT, mosquittoConfig } from "./mosquitto-config.js";
 
 const USAGE = `Usage: iot-certs <command> [options]
@@ -33,7 +39,14 @@ Commands:
   device               issue device certificates: --count N | --device-id ID [--csr FILE] --out DIR
   list KIND            list root|intermediate|server|device certificates [--all] [--issuer] [--status] [--limit]
   revoke KIND ID       revoke an intermediate (by name) or a server/device certificate (by serial) [--reason]
+  renew [KIND] SERIAL  renew a server/device certificate into --out DIR (where its files are): new files named
+                       with the new serial beside the old ones; --force replaces the old ones instead
+                       [--validity-days N] [--csr FILE] [--reuse-key] [--revoke-previous]
   bundle               write the trust bundle (root certificate) [--root NAME] [--out FILE]
+  events               print the local store's certificate events [--follow] [--store DIR] (default
+                       $LOCAL_STORE_DIR or .local-store)
+  expiry-scan          run the expiry scan once on the configured store (local store, or the bucket of
+                       $CERTIFICATE_BUCKET_NAME with events to $EVENT_BUS_NAME)
 
 Options:
   --api URL            API base URL (default $IOT_CERTS_API, else the local server at http://127.0.0.1:$PORT,
@@ -41,7 +54,7 @@ Options:
   --token TOKEN        bearer token of a local server (default $LOCAL_API_TOKEN)
   --sigv4              sign requests with AWS SigV4 (automatic for *.amazonaws.com); --region REGION
   --json               machine-readable output on stdout
-  --force              overwrite existing files
+  --force              overwrite existing files (renew: replace the old certificate's files)
   --issuer NAME        signing CA (init: --root, --servers, --devices name the CAs)
   --key-algorithm ALG  RSA-2048 (default), RSA-3072, RSA-4096, EC-P256, EC-P384, Ed25519 (devices)
   --validity-days N, --country CC, --organization ORG
@@ -83,6 +96,10 @@ const options = {
   limit: { type: "string" },
   status: { type: "string" },
   "expires-before": { type: "string" },
+  "reuse-key": { type: "boolean" },
+  "revoke-previous": { type: "boolean" },
+  follow: { type: "boolean", short: "f" },
+  store: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -121,8 +138,14 @@ export async function main(argv: string[]): Promise<number> {
         return await list(client, values, rest);
       case "revoke":
         return await revoke(client, values, rest);
+      case "renew":
+        return await renew(client, values, rest);
       case "bundle":
         return await bundle(client, values);
+      case "events":
+        return await events(values);
+      case "expiry-scan":
+        return await expiryScan(values);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -420,6 +443,115 @@ async function revoke(client: ApiClient, values: Values, rest: string[]): Promis
   );
   report(values, revoked, [
     `revoked ${kind} ${revoked.serial_number} (${revoked.revocation_reason}); CRL: ${revoked.crl_path}`,
+  ]);
+  return 0;
+}
+
+async function renew(client: ApiClient, values: Values, rest: string[]): Promise<number> {
+  const [first, second] = rest;
+  const serial = second ?? first;
+  const givenKind = second === undefined ? undefined : first;
+  if (!serial) throw new UsageError("renew needs a serial number, e.g. renew <serial> --out certs");
+  if (givenKind !== undefined && givenKind !== "server" && givenKind !== "device") {
+    throw new UsageError("renew renews server or device certificates: renew [server|device] <serial>");
+  }
+  const out = requireOut(values);
+  const kind = givenKind ?? (await leafKindOf(client, serial));
+  const old = await client.get(`/certificates/${kind}/${encodeURIComponent(serial)}`);
+  // Files sit where `server` and `device` wrote them: <out>/server.* and <out>/<device_id>/client.*.
+  const folder = kind === "server" ? out : join(out, old.device_id);
+  const base = kind === "server" ? "server" : "client";
+  const renewed = await client.post(`/certificates/${kind}/${encodeURIComponent(serial)}/renew`, {
+    ...(values["validity-days"] ? { validity_days: integer(values["validity-days"], "--validity-days") } : {}),
+    ...(values.csr ? { csr: await readFile(values.csr, "utf8") } : {}),
+    ...(values["reuse-key"] ? { reuse_key: true } : {}),
+    ...(values["revoke-previous"] ? { revoke_previous: true } : {}),
+  });
+  // Beside the old files, named with the new serial; --force puts the new certificate (and key) in their place.
+  const name = values.force ? base : `${base}.${renewed.serial_number}`;
+  const files = {
+    certificate: join(folder, `${name}.crt`),
+    ...(renewed.private_key ? { key: join(folder, `${name}.key`) } : {}),
+  };
+  await mkdir(folder, { recursive: true });
+  const chain = splitPem(renewed.certificate_chain);
+  await writeText(files.certificate, renewed.certificate + chain.slice(0, -1).join(""));
+  if (renewed.private_key && files.key) await writeSecret(files.key, renewed.private_key);
+  report(
+    values,
+    {
+      kind,
+      renews: serial,
+      serial_number: renewed.serial_number,
+      not_after: renewed.not_after,
+      key: renewed.key,
+      ...(kind === "server"
+        ? { acm_certificate_arn: renewed.acm_certificate_arn, acm_import: renewed.acm_import }
+        : {}),
+      previous: renewed.previous,
+      files,
+    },
+    [
+      `renewed ${kind} ${serial} → ${renewed.serial_number} (until ${renewed.not_after})`,
+      `  ${files.certificate}${files.key ? `  ${files.key}` : `  (key unchanged: ${renewed.key === "reused" ? "the old key" : "yours, from the CSR"})`}`,
+      ...(kind === "server" && renewed.acm_import ? [`  ACM: ${renewed.acm_import}`] : []),
+      ...(renewed.previous?.status === "revoked"
+        ? [`  ${serial} revoked (superseded); CRL: ${renewed.previous.crl_path}`]
+        : renewed.previous?.revocation_error
+          ? [`  warning: ${renewed.previous.revocation_error}`]
+          : []),
+    ],
+  );
+  return 0;
+}
+
+/** Whether a serial number is a server or a device certificate's. */
+async function leafKindOf(client: ApiClient, serial: string): Promise<"server" | "device"> {
+  for (const kind of ["server", "device"] as const) {
+    try {
+      await client.get(`/certificates/${kind}/${encodeURIComponent(serial)}`);
+      return kind;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+  }
+  throw new ApiError(
+    404,
+    `404 Not found: no server or device certificate with serial number '${serial}' exists`,
+    undefined,
+  );
+}
+
+async function events(values: Values): Promise<number> {
+  const store = values.store ?? process.env.LOCAL_STORE_DIR?.trim() ?? ".local-store";
+  return followEvents(join(store || ".local-store", "events.jsonl"), {
+    follow: values.follow === true,
+    json: values.json === true,
+  });
+}
+
+/** Runs the template's scheduled functions (the expiry scan) once, from the built bundles, on the configured store. */
+async function expiryScan(values: Values): Promise<number> {
+  // Only this command's result on stdout: the scan's own INFO log line stays out of it.
+  process.env.LOG_LEVEL ??= "WARN";
+  const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const functions = await loadScheduledFunctions({
+    templatePath: join(projectRoot, "template.yaml"),
+    bundleDirectory: join(projectRoot, "dist"),
+  });
+  const results: Record<string, unknown> = {};
+  for (const fn of functions) results[fn.logicalId] = await fn.run();
+  const summary = results.ScanExpiringCertificatesFunction as
+    | { scanned: number; warned: number; alreadyWarned: number; warnedByThreshold: Record<string, number> }
+    | undefined;
+  report(values, summary ?? results, [
+    summary
+      ? `expiry scan: ${summary.scanned} certificates read, ${summary.warned} warnings sent (${Object.entries(
+          summary.warnedByThreshold,
+        )
+          .map(([days, count]) => `${days} d: ${count}`)
+          .join(", ")}), ${summary.alreadyWarned} already sent`
+      : `ran ${Object.keys(results).join(", ") || "no scheduled function"}`,
   ]);
   return 0;
 }

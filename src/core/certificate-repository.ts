@@ -17,6 +17,9 @@
  * inventory/<kind>/<id>~<serial>~<issuer>~<not_after>~<key_algorithm>~<subject_id>   (empty objects)
  * revocations/<issuer kind>/<issuer name>/<serial>.json
  * <root_ca|intermediate_ca>/<name>/crl/<descending number>.crl.pem                (newest lists first)
+ * renewals/<kind>/<old serial>.claim                  a renewal in progress (or done): one at a time
+ * renewals/<kind>/<old serial>~<new serial>           (empty) the old certificate was renewed by the new one
+ * expiry_warnings/<kind>/<days>d/<not_after>~<serial> (empty) the `<days>` warning was sent
  * ```
  *
  * A CA exists once its `ca.json` exists; that object is created with a
@@ -30,7 +33,7 @@
  * shows (`<id>` is the CA name or the leaf's serial), so a page of 1,000
  * certificates is one LIST request and no GETs.
  */
-import type { CertificateAuthorityKind, CertificateKind } from "./certificate-profiles.js";
+import type { CertificateAuthorityKind, CertificateKind, LeafKind } from "./certificate-profiles.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm } from "./key-algorithms.js";
 import { CA_NAME_PATTERN, DEVICE_ID_PATTERN, isHostName } from "./names.js";
@@ -66,6 +69,8 @@ export interface CertificateRecord {
   acm_certificate_arn?: string;
   /** True when the certificate was issued for a CSR (the service never had its key). */
   from_csr?: boolean;
+  /** Serial number of the certificate this one renewed (the newer one links back; see `findRenewal`). */
+  renews?: string;
 }
 
 /** What the inventory knows of a certificate without reading its record. */
@@ -230,6 +235,108 @@ export class CertificateRepository {
     return body === undefined ? undefined : (JSON.parse(body) as CertificateRecord);
   }
 
+  /** The PEM private key of a leaf the service generated, or undefined when the store does not hold one. */
+  async findLeafPrivateKey(record: CertificateRecord): Promise<string | undefined> {
+    return this.store.get(`${this.folderOf(record.kind, record.subject_id, record.serial_number)}private_key.pem`);
+  }
+
+  /**
+   * Claims the renewal of a leaf, so that two renewals of one certificate
+   * cannot both go ahead. False when a renewal holds the claim (or is done).
+   * A claim older than RENEWAL_CLAIM_MS whose renewal never linked (a crash
+   * half-way) is taken over.
+   */
+  async claimRenewal(kind: LeafKind, serialNumber: string, now: Date): Promise<boolean> {
+    const key = renewalClaimKey(kind, serialNumber);
+    const claim = toJson({ serial_number: serialNumber, claimed_at: now.toISOString() });
+    if (await this.store.putIfAbsent(key, claim, JSON_TYPE)) return true;
+    const existing = await this.store.get(key);
+    const claimedAt = existing === undefined ? Number.NaN : Date.parse(JSON.parse(existing).claimed_at);
+    if (existing !== undefined && now.getTime() - claimedAt < RENEWAL_CLAIM_MS) return false;
+    if ((await this.findRenewal(kind, serialNumber)) !== undefined) return false;
+    await this.store.delete(key);
+    return this.store.putIfAbsent(key, claim, JSON_TYPE);
+  }
+
+  /** Gives up a claim whose renewal failed before issuing anything, so the renewal can be retried at once. */
+  async releaseRenewalClaim(kind: LeafKind, serialNumber: string): Promise<void> {
+    await this.store.delete(renewalClaimKey(kind, serialNumber));
+  }
+
+  /** Links a renewed certificate to its successor (written after the successor exists). */
+  async linkRenewal(kind: LeafKind, serialNumber: string, renewedBy: string): Promise<void> {
+    if (!isSerialNumber(renewedBy)) throw new Error("refusing unsafe serial number in a renewal key");
+    await this.store.putIfAbsent(
+      `${renewalPrefix(kind, serialNumber)}${FIELD_SEPARATOR}${renewedBy}`,
+      "",
+      "application/octet-stream",
+    );
+  }
+
+  /** The serial number of the certificate that renewed this one, if any (one LIST, keys only). */
+  async findRenewal(kind: LeafKind, serialNumber: string): Promise<string | undefined> {
+    const prefix = `${renewalPrefix(kind, serialNumber)}${FIELD_SEPARATOR}`;
+    const listing = await this.store.list(prefix, { limit: 1 });
+    const key = listing.keys[0];
+    return key === undefined ? undefined : key.slice(prefix.length);
+  }
+
+  /** Serial numbers of every renewed certificate of `kind` (keys only: one LIST per 1,000 renewals). */
+  async renewedSerialNumbers(kind: LeafKind): Promise<Set<string>> {
+    const prefix = `${RENEWALS_PREFIX}/${kind}/`;
+    const serials = new Set<string>();
+    await this.listAll(prefix, undefined, (key) => {
+      const [serial, renewedBy] = key.slice(prefix.length).split(FIELD_SEPARATOR);
+      if (serial && renewedBy && isSerialNumber(serial)) serials.add(serial);
+      return true;
+    });
+    return serials;
+  }
+
+  /**
+   * Serial numbers that got the `thresholdDays` expiry warning, among
+   * certificates whose notAfter is in (`from`, `to`]: the markers are sorted
+   * by notAfter, so this lists only the window, never older warnings.
+   */
+  async expiryWarningsSent(
+    kind: CertificateKind,
+    thresholdDays: number,
+    window: { from: Date; to: Date },
+  ): Promise<Set<string>> {
+    const prefix = expiryWarningPrefix(kind, thresholdDays);
+    const end = compactTime(window.to.toISOString());
+    const serials = new Set<string>();
+    await this.listAll(prefix, `${prefix}${compactTime(window.from.toISOString())}`, (key) => {
+      const [notAfter, serial] = key.slice(prefix.length).split(FIELD_SEPARATOR);
+      if (notAfter === undefined || notAfter > end) return false;
+      if (serial) serials.add(serial);
+      return true;
+    });
+    return serials;
+  }
+
+  /** Records that the `thresholdDays` warning of a certificate was sent. False when it had been already. */
+  async recordExpiryWarning(entry: InventoryEntry, thresholdDays: number): Promise<boolean> {
+    if (!isSerialNumber(entry.serial_number)) throw new Error("refusing unsafe serial number in a warning key");
+    const key = `${expiryWarningPrefix(entry.kind, thresholdDays)}${compactTime(entry.not_after)}${FIELD_SEPARATOR}${entry.serial_number}`;
+    return this.store.putIfAbsent(key, "", "application/octet-stream");
+  }
+
+  /** Pages through keys under `prefix` in order; `visit` returns false to stop. */
+  private async listAll(
+    prefix: string,
+    startAfter: string | undefined,
+    visit: (key: string) => boolean,
+  ): Promise<void> {
+    let after = startAfter;
+    for (;;) {
+      const listing = await this.store.list(prefix, { startAfter: after, limit: 1000 });
+      for (const key of listing.keys) if (!visit(key)) return;
+      if (!listing.isTruncated || listing.keys.length === 0) return;
+      after = listing.keys.at(-1);
+    }
+  }
+
   /** Records a revocation. False when the certificate was already revoked (nothing changed). */
   async addRevocation(issuer: IssuerRef, revocation: RevocationRecord): Promise<boolean> {
     return this.store.putIfAbsent(revocationKey(issuer, revocation.serial_number), toJson(revocation), JSON_TYPE);
@@ -303,7 +410,34 @@ export class CertificateRepository {
 }
 
 const INVENTORY_PREFIX = "inventory";
+const RENEWALS_PREFIX = "renewals";
+const EXPIRY_WARNINGS_PREFIX = "expiry_warnings";
 const FIELD_SEPARATOR = "~";
+
+/** How long a renewal claim holds without its renewal finishing: far longer than any renewal takes. */
+export const RENEWAL_CLAIM_MS = 10 * 60 * 1000;
+
+function renewalPrefix(kind: LeafKind, serialNumber: string): string {
+  if (kind !== "server" && kind !== "device") throw new Error("only server and device certificates are renewed");
+  if (!isSerialNumber(serialNumber)) throw new Error("refusing unsafe serial number in a renewal key");
+  return `${RENEWALS_PREFIX}/${kind}/${serialNumber}`;
+}
+
+function renewalClaimKey(kind: LeafKind, serialNumber: string): string {
+  return `${renewalPrefix(kind, serialNumber)}.claim`;
+}
+
+function expiryWarningPrefix(kind: CertificateKind, thresholdDays: number): string {
+  if (!(kind in STORAGE_PREFIXES)) throw new Error(`unknown certificate kind '${kind}'`);
+  if (!Number.isInteger(thresholdDays) || thresholdDays < 1)
+    throw new Error("threshold must be a whole number of days");
+  return `${EXPIRY_WARNINGS_PREFIX}/${kind}/${thresholdDays}d/`;
+}
+
+/** `2027-01-31T12:00:00.000Z` → `20270131T120000Z`: the inventory's sortable time. */
+function compactTime(iso: string): string {
+  return iso.replace(/[-:]|\.\d{3}/g, "");
+}
 
 /** `inventory/<kind>/<id>~<serial>~<issuer|->~<not_after compact>~<key_algorithm>~<subject_id>` */
 function inventoryKey(record: CertificateRecord): string {
@@ -311,7 +445,7 @@ function inventoryKey(record: CertificateRecord): string {
   assertSafeSubjectId(record.kind, record.subject_id);
   if (!isSerialNumber(record.serial_number)) throw new Error("refusing unsafe serial number in an inventory key");
   const id = isAuthority ? record.subject_id : record.serial_number;
-  const notAfter = record.not_after.replace(/[-:]|\.\d{3}/g, "");
+  const notAfter = compactTime(record.not_after);
   return `${INVENTORY_PREFIX}/${record.kind}/${[id, record.serial_number, record.issuer ?? "-", notAfter, record.key_algorithm, record.subject_id].join(FIELD_SEPARATOR)}`;
 }
 

@@ -6,13 +6,14 @@
  * the same set.
  *
  * Operations are listed, and tagged, in the order of a first walk through
- * the API (CAs, issuance, inventory, revocation, CRLs), and every request,
+ * the API (CAs, issuance, inventory, renewal, revocation, CRLs), and every request,
  * parameter and response carries an example from that walk (api-examples.ts),
  * so a client generated from the document runs top to bottom. The serial
  * numbers the walk needs are the ones issuance returns: OpenAPI `links` say
  * so, and the Postman collection turns them into captured variables.
  */
 import * as z from "zod";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../core/events/certificate-events.js";
 import {
   CRL_PEM_EXAMPLE,
   certificateDetailsExample,
@@ -29,6 +30,8 @@ import {
   listQueryExample,
   listResponseExample,
   PROBLEM_EXAMPLES,
+  RENEW_REQUEST_EXAMPLES,
+  RENEWED_EXAMPLES,
   REVOKE_REQUEST_EXAMPLES,
   REVOKED_EXAMPLES,
   ROOT_CREATED_EXAMPLES,
@@ -47,6 +50,7 @@ import {
   issueDeviceBody,
   issueServerBody,
   listQuery,
+  renewBody,
   revokeBody,
   serialNumber,
 } from "./request-schemas.js";
@@ -56,6 +60,10 @@ export const API_TAGS = [
   { name: "Certificate authorities", description: "A root CA, then intermediates signed by it" },
   { name: "Issuance", description: "Server and device certificates, one at a time or in batches" },
   { name: "Inventory", description: "Listings and single certificates with their status (never a key)" },
+  {
+    name: "Renewal",
+    description: "A new certificate with the old one's names, issuer and key algorithm, linked to it",
+  },
   { name: "Revocation", description: "Revoke a certificate; its issuer's CRL is re-signed at once" },
   { name: "CRLs", description: "The signed certificate revocation lists" },
   { name: "Description", description: "This OpenAPI document" },
@@ -105,7 +113,8 @@ export interface Operation {
 const POST_ERRORS = {
   "400": "Invalid request: the field at fault is named in `field`",
   "404": "The issuer (or certificate) does not exist",
-  "409": "A CA with this name exists (left unchanged), or the Idempotency-Key is in use",
+  "409":
+    "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, or the Idempotency-Key is in use",
   "413": `Body larger than ${MAX_BODY_BYTES} bytes`,
   "422": "Idempotency-Key reused with a different body",
   "503": "Storage or ACM failed; nothing was issued; retry (see Retry-After)",
@@ -157,6 +166,12 @@ function serialLinks(kind: "server" | "device"): ResponseDescription["links"] {
       path: idPath(kind),
       parameters,
       description: `The issued ${kind} certificate, by the serial number of this response`,
+    },
+    [`Renew${Kind}Certificate`]: {
+      method: "post",
+      path: `${idPath(kind)}/renew`,
+      parameters,
+      description: `Renew the issued ${kind} certificate`,
     },
     [`Revoke${Kind}Certificate`]: {
       method: "post",
@@ -256,6 +271,26 @@ export const API_OPERATIONS: Operation[] = [
       },
     }),
   ),
+  ...(["device", "server"] as const).map(
+    (kind): Operation => ({
+      method: "post",
+      path: `${idPath(kind)}/renew`,
+      summary:
+        kind === "server"
+          ? "Renew a server certificate: same subject, SANs, issuer, key algorithm and EKU; re-imported into ACM on the same certificate ARN"
+          : "Renew a device certificate: same subject, SANs, issuer, key algorithm and EKU",
+      tag: "Renewal",
+      pathParameters: idParameter(kind, "get"),
+      body: renewBody,
+      requestExamples: RENEW_REQUEST_EXAMPLES[kind],
+      responses: {
+        "201": {
+          description: "Renewed: the new certificate, and `previous` (renewed_by; revoked with revoke_previous)",
+          examples: RENEWED_EXAMPLES[kind],
+        },
+      },
+    }),
+  ),
   ...(["device", "server", "intermediate"] as const).map(
     (kind): Operation => ({
       method: "post",
@@ -316,6 +351,32 @@ export const API_OPERATIONS: Operation[] = [
     responses: { "200": { description: "OpenAPI 3 document" } },
   },
 ];
+
+/** The document's description: what the API is, and the events it sends (docs/lifecycle.md says more). */
+const API_DESCRIPTION = `Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json. The examples are one walk through the API on an empty store, in the order of the operations.
+
+## Events
+
+Every issuance (single or batch), renewal, revocation and CRL publication puts one event per certificate (one per CRL) on the stack's EventBridge bus (\`EVENT_BUS_NAME\`; the local server appends them to \`events.jsonl\` in its store), and the daily expiry scan one per certificate and warning threshold crossed (30, 7 and 1 days by default, each sent once). Source \`${EVENT_SOURCE}\`; detail types ${Object.values(
+  DETAIL_TYPES,
+)
+  .map((type) => `\`${type}\``)
+  .join(", ")}. The detail never holds key material:
+
+| detail field | in | meaning |
+|---|---|---|
+| \`kind\` | all but CRL Published | \`root\`, \`intermediate\`, \`server\` or \`device\` |
+| \`serial_number\` | all but CRL Published | 32 hex digits |
+| \`name\` / \`fqdn\` / \`device_id\` | all but CRL Published | the CA's name, the server's host name, the device's id |
+| \`subject_alt_names\` | Issued, Renewed, Revoked (server, device) | SAN values as issued |
+| \`issuer\` | all | the signing CA's name (absent for roots); for CRL Published the CA whose CRL it is |
+| \`not_after\` | all but CRL Published | ISO 8601 |
+| \`s3_folder\` | all but CRL Published | the folder of the certificate's PEM files |
+| \`acm_certificate_arn\` | Issued, Renewed, Revoked (imported server certificates) | also in the event's \`resources\` |
+| \`renews\`, \`acm_reimported\` | Renewed | the renewed certificate's serial; whether ACM now serves the new certificate on the same ARN |
+| \`reason\`, \`revoked_at\` | Revoked | RFC 5280 reason name, ISO 8601 |
+| \`issuer_kind\`, \`crl_number\`, \`this_update\`, \`next_update\`, \`revoked_count\`, \`crl_path\` | CRL Published | the new CRL |
+| \`threshold_days\`, \`days_remaining\` | Expiring | the threshold crossed; whole days left |`;
 
 const problemSchema = {
   type: "object",
@@ -417,9 +478,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
     info: {
       title: "IoT certificates self-service API",
       version: "1.0.0",
-      description:
-        "Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json. " +
-        "The examples are one walk through the API on an empty store, in the order of the operations.",
+      description: API_DESCRIPTION,
     },
     servers: [{ url: serverUrl ?? "http://127.0.0.1:3000" }],
     tags: API_TAGS,

@@ -25,6 +25,8 @@ export const EXAMPLE_SERIAL_NUMBERS = {
   serversCa: "5a9d1f0c3b7e48a2916c0d4e8f2b7a61",
   server: "61f22f10af41d31503827300ca0e15d6",
   device: "4429e97cb9d2cde1a446b13f5592bb83",
+  renewedServer: "2c8e51b07d9a4f3e8b6c1d0a9e7f5b43",
+  renewedDevice: "7d3f0b9e2a6c48d1b5e4f3a2c1d0e9f8",
 } as const;
 
 const ROOT_PEM = pem("CERTIFICATE", "MIIB/zCCAYWgAwIBAgIQexj9gGRbtoBGdM0lBEeh1DAKBggqhkjOPQQDAzA…");
@@ -161,6 +163,7 @@ export function listQueryExample(kind: "root" | "intermediate" | "server" | "dev
     issuer,
     expires_before: "2030-01-01",
     status: "valid",
+    expires_within_days: "30",
   };
 }
 
@@ -459,6 +462,67 @@ export function certificatePemExample(kind: "root" | "intermediate" | "server" |
     (kind === "server" ? SERVERS_CA_PEM + ROOT_PEM : kind === "device" ? DEVICES_CA_PEM + ROOT_PEM : "")
   );
 }
+
+export const RENEW_REQUEST_EXAMPLES = {
+  device: {
+    "new-key": { summary: "A new key, the same subject, issuer and lifetime", value: {} },
+  },
+  server: {
+    "new-key": {
+      summary: "A new key for 397 days; re-imported into ACM on the same certificate ARN",
+      value: { validity_days: 397 },
+    },
+  },
+} satisfies Record<string, Record<string, Example>>;
+
+export const RENEWED_EXAMPLES: Record<"device" | "server", Record<string, Example>> = {
+  device: {
+    "new-key": {
+      summary: "Renewed: the new certificate and key (in this response only), linked to the old one",
+      value: {
+        message: `Device certificate ${EXAMPLE_SERIAL_NUMBERS.device} renewed by ${EXAMPLE_SERIAL_NUMBERS.renewedDevice}.`,
+        kind: "device",
+        device_id: "sensor-0001",
+        renews: EXAMPLE_SERIAL_NUMBERS.device,
+        key: "new",
+        ...DEVICE_VIEW,
+        serial_number: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
+        s3_folder: `device_certificates/sensor-0001/${EXAMPLE_SERIAL_NUMBERS.renewedDevice}/`,
+        private_key: LEAF_KEY_PEM,
+        previous: {
+          serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+          not_after: DEVICE_VIEW.not_after,
+          renewed_by: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
+          status: "valid",
+        },
+      },
+    },
+  },
+  server: {
+    "new-key": {
+      summary: "Renewed and re-imported into ACM on the same ARN; the new key is in this response only",
+      value: {
+        message: `Server certificate ${EXAMPLE_SERIAL_NUMBERS.server} renewed by ${EXAMPLE_SERIAL_NUMBERS.renewedServer}; re-imported into ACM on the same certificate ARN: whatever uses ${ACM_ARN} (load balancers, custom domains) now serves the new certificate, with no change on its side.`,
+        kind: "server",
+        fqdn: "broker.example.test",
+        renews: EXAMPLE_SERIAL_NUMBERS.server,
+        key: "new",
+        acm_certificate_arn: ACM_ARN,
+        acm_import: "reimported",
+        ...SERVER_VIEW,
+        serial_number: EXAMPLE_SERIAL_NUMBERS.renewedServer,
+        s3_folder: `server_certificates/broker.example.test/${EXAMPLE_SERIAL_NUMBERS.renewedServer}/`,
+        private_key: LEAF_KEY_PEM,
+        previous: {
+          serial_number: EXAMPLE_SERIAL_NUMBERS.server,
+          not_after: SERVER_VIEW.not_after,
+          renewed_by: EXAMPLE_SERIAL_NUMBERS.renewedServer,
+          status: "valid",
+        },
+      },
+    },
+  },
+};
 
 export const REVOKE_REQUEST_EXAMPLES = {
   device: { keyCompromise: { summary: "The device's key was exposed", value: { reason: "keyCompromise" } } },

@@ -12,7 +12,7 @@ import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
 import type { RevokedCertificate } from "../core/revocation/revoke-certificate.js";
 
 /** The JSON field that names a certificate of each kind, as in the create requests. */
-const SUBJECT_FIELD: Record<CertificateKind, "name" | "fqdn" | "device_id"> = {
+export const SUBJECT_FIELD: Record<CertificateKind, "name" | "fqdn" | "device_id"> = {
   root: "name",
   intermediate: "name",
   server: "fqdn",
@@ -42,12 +42,14 @@ export function intermediateCreatedBody({ record }: IssuedCertificate) {
 }
 
 /** `GET /certificates/{kind}/{id}`: metadata, PEM, chain and status; never a key. */
-export function certificateDetailsBody({ record, status, revocation }: CertificateDetails) {
+export function certificateDetailsBody({ record, status, revocation, renewedBy }: CertificateDetails) {
   return {
     kind: record.kind,
     [SUBJECT_FIELD[record.kind]]: record.subject_id,
     status,
     ...(revocation ? { revoked_at: revocation.revoked_at, revocation_reason: revocation.reason } : {}),
+    ...(record.renews ? { renews: record.renews } : {}),
+    ...(renewedBy ? { renewed_by: renewedBy } : {}),
     ...(record.acm_certificate_arn ? { acm_certificate_arn: record.acm_certificate_arn } : {}),
     ...(record.from_csr ? { from_csr: true } : {}),
     created_at: record.created_at,

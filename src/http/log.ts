@@ -48,6 +48,11 @@ export function logError(message: string, error: unknown, fields: Record<string,
   write("ERROR", message, { ...fields, ...errorFields(error) });
 }
 
+/** Logs at WARN: something a user should look at that did not fail the request (an expiry scan cut short). */
+export function logWarn(message: string, fields: Record<string, unknown> = {}): void {
+  write("WARN", message, fields);
+}
+
 export function logInfo(message: string, fields: Record<string, unknown> = {}): void {
   write("INFO", message, fields);
 }

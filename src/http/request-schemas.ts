@@ -298,6 +298,46 @@ export const issueDeviceBatchBody = z
     }),
   );
 
+/** The request of `POST /certificates/{server|device}/{serial_number}/renew`, in the core's words. */
+export interface RenewRequest {
+  validityDays?: number | undefined;
+  validityBehavior?: (typeof VALIDITY_BEHAVIORS)[number] | undefined;
+  csr?: string | undefined;
+  reuseKey?: boolean | undefined;
+  revokePrevious?: boolean | undefined;
+}
+
+const flag = z.boolean({ error: "must be true or false" });
+
+/** `POST /certificates/{server|device}/{serial_number}/renew` (every field optional: `{}` renews as issued, with a new key) */
+export const renewBody = z
+  .strictObject({
+    validity_days: validityDays.optional(),
+    validity_behavior: z.enum(VALIDITY_BEHAVIORS).optional(),
+    csr: csr.optional(),
+    reuse_key: flag.optional(),
+    revoke_previous: flag.optional(),
+    format: leafFields.format,
+    pkcs12_password: leafFields.pkcs12_password,
+  })
+  .transform((body, context): RenewRequest & { output: LeafOutput } => {
+    if (body.format === "pkcs12" && body.reuse_key === true) {
+      context.addIssue({
+        code: "custom",
+        path: ["format"],
+        message: '"pkcs12" needs a new key; with reuse_key the key is the one you already hold',
+      });
+    }
+    return {
+      output: leafOutput(body, context),
+      validityDays: body.validity_days,
+      validityBehavior: body.validity_behavior,
+      csr: body.csr,
+      reuseKey: body.reuse_key,
+      revokePrevious: body.revoke_previous,
+    };
+  });
+
 /** `POST /certificates/{kind}/{id}/revoke` */
 export const revokeBody = z.strictObject({
   reason: z
@@ -329,4 +369,13 @@ export const listQuery = z.strictObject({
     .transform((value) => new Date(value))
     .optional(),
   status: z.enum(CERTIFICATE_STATUSES, { error: `must be one of ${CERTIFICATE_STATUSES.join(", ")}` }).optional(),
+  expires_within_days: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}`)
+    .transform(Number)
+    .refine(
+      (value) => value >= 1 && value <= MAX_VALIDITY_DAYS,
+      `must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}`,
+    )
+    .optional(),
 });

@@ -14,6 +14,8 @@ export interface FunctionDefinition {
   /** `module.export`, e.g. `create-root-ca.handler`. */
   handler: string;
   routes: ApiRoute[];
+  /** Schedule expressions of its Schedule/ScheduleV2 events (a parameter's default when given as `!Ref`). */
+  schedules: string[];
 }
 
 export interface ApiRoute {
@@ -64,7 +66,13 @@ interface TemplateResource {
   Type?: string;
   Properties?: {
     Handler?: string;
-    Events?: Record<string, { Type?: string; Properties?: { Path?: string; Method?: string } }>;
+    Events?: Record<
+      string,
+      {
+        Type?: string;
+        Properties?: { Path?: string; Method?: string; ScheduleExpression?: unknown; Schedule?: unknown };
+      }
+    >;
   };
   Metadata?: { BuildMethod?: string; BuildProperties?: { EntryPoints?: string[] } };
 }
@@ -72,7 +80,14 @@ interface TemplateResource {
 /** Functions of the template built with esbuild, with their API routes. */
 export function readFunctions(templatePath: string): FunctionDefinition[] {
   const template = parse(readFileSync(templatePath, "utf8"), { customTags: CLOUDFORMATION_TAGS }) as {
+    Parameters?: Record<string, { Default?: unknown }>;
     Resources?: Record<string, TemplateResource>;
+  };
+  const resolve = (value: unknown): string | undefined => {
+    if (typeof value === "string") return value;
+    const ref = (value as { Ref?: unknown } | undefined)?.Ref;
+    const fallback = typeof ref === "string" ? template.Parameters?.[ref]?.Default : undefined;
+    return typeof fallback === "string" ? fallback : undefined;
   };
   const functions: FunctionDefinition[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
@@ -88,7 +103,13 @@ export function readFunctions(templatePath: string): FunctionDefinition[] {
         method: String(event.Properties?.Method).toUpperCase(),
         path: String(event.Properties?.Path),
       }));
-    functions.push({ logicalId, entryPoint, handler, routes });
+    const schedules = Object.values(resource.Properties?.Events ?? {})
+      .filter((event) => event.Type === "Schedule" || event.Type === "ScheduleV2")
+      .flatMap((event) => {
+        const expression = resolve(event.Properties?.ScheduleExpression ?? event.Properties?.Schedule);
+        return expression ? [expression] : [];
+      });
+    functions.push({ logicalId, entryPoint, handler, routes, schedules });
   }
   return functions;
 }

@@ -13,6 +13,9 @@
  *   anyone who reaches the port could otherwise create CAs and get keys.
  * - `LOG_LEVEL`: DEBUG, INFO (default: one access-log line per request), WARN, ERROR.
  * - `KEY_POOL_SIZE`: RSA leaf keys kept ready per RSA size (default 4, 0 = off).
+ * - `LOCAL_SCHEDULES`: `off` stops the template's scheduled functions (the
+ *   expiry scan) from running here; by default each runs once at start and
+ *   then at its schedule's rate (daily).
  *
  * Standard output is written in batches, at most every 50 ms (see
  * `batchStandardOutput`); standard error (warnings, errors) is not delayed.
@@ -30,6 +33,7 @@ import { describeConfiguration, keyPoolSize, readConfiguration } from "../compos
 import { logError, logInfo, withLogContext } from "../http/log.js";
 import { problem } from "../http/problem.js";
 import { bundlePath, readFunctions } from "./sam-template.js";
+import { loadScheduledFunctions, startSchedules } from "./scheduled-functions.js";
 import { serveStaticFile } from "./static-files.js";
 
 /** RSA leaf keys the local server keeps ready per RSA size when KEY_POOL_SIZE is not set. */
@@ -508,6 +512,14 @@ async function main(): Promise<void> {
     templatePath: join(projectRoot, "template.yaml"),
     bundleDirectory: join(projectRoot, "dist"),
   });
+  const scheduled =
+    process.env.LOCAL_SCHEDULES?.trim().toLowerCase() === "off"
+      ? []
+      : await loadScheduledFunctions({
+          templatePath: join(projectRoot, "template.yaml"),
+          bundleDirectory: join(projectRoot, "dist"),
+        });
+  let stopSchedules: () => void = () => undefined;
   const { host, token } = security;
   const port = Number(process.env.PORT ?? 3000);
   const server = createLocalServer(routes, { token, staticRoot: join(projectRoot, "dist", "portal") });
@@ -522,9 +534,14 @@ async function main(): Promise<void> {
     );
     for (const route of routes) console.log(`  ${route.method.padEnd(5)} ${route.resource}`);
     for (const warning of security.warnings) console.error(`warning: ${warning}`);
+    // After the banner: the expiry scan runs now and then daily (its own log line says what it found).
+    stopSchedules = startSchedules(scheduled, (fn, error) =>
+      logError(`scheduled function ${fn.logicalId} failed`, error),
+    );
   });
   // Finish the requests in flight, drop idle keep-alive connections (a browser holds some), and do not wait longer than 5 s.
   const stop = () => {
+    stopSchedules();
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 5_000).unref();

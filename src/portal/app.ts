@@ -9,6 +9,7 @@ import { announce, byId, h, saveFile } from "./dom.js";
 import { refreshHierarchy } from "./hierarchy.js";
 import { type CertificateDetails, downloadFileName, subjectOf } from "./model.js";
 import type { PortalContext } from "./portal-context.js";
+import { buildRenewDialog } from "./renew.js";
 import { buildRevokeDialog } from "./revoke.js";
 import { buildSearchSection, type SearchSection } from "./search.js";
 
@@ -28,6 +29,7 @@ async function start(): Promise<void> {
 
   let search: SearchSection | undefined;
   let revoke: (certificate: Parameters<PortalContext["revoke"]>[0]) => void = () => undefined;
+  let renew: (certificate: Parameters<PortalContext["renew"]>[0]) => void = () => undefined;
 
   const refreshAll = async () => {
     const hierarchy = await refreshHierarchy(context);
@@ -44,6 +46,7 @@ async function start(): Promise<void> {
     api,
     refresh: refreshAll,
     revoke: (certificate) => revoke(certificate),
+    renew: (certificate) => renew(certificate),
     async download(certificate, part) {
       const details = await api.get<CertificateDetails>(
         `/certificates/${certificate.kind}/${encodeURIComponent(certificate.id)}`,
@@ -64,6 +67,7 @@ async function start(): Promise<void> {
   buildCreateSection(context);
   search = buildSearchSection(context);
   revoke = buildRevokeDialog(context);
+  renew = buildRenewDialog(context);
 
   byId("refresh-hierarchy").addEventListener("click", () => {
     void refreshAll().then(() => announce("CA hierarchy reloaded."));

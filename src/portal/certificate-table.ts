@@ -51,7 +51,10 @@ export function referenceOf(item: InventoryItem): CertificateRef {
   };
 }
 
-/** Download and revoke buttons for one certificate. Roots cannot be revoked; revoked ones not twice. */
+/**
+ * Download, renew and revoke buttons for one certificate. Roots cannot be
+ * revoked, CAs are not renewed here, revoked certificates neither renewed nor revoked again.
+ */
 export function actionButtons(reference: CertificateRef, status: Status, context: PortalContext): HTMLElement {
   const button = (label: string, part: DownloadPart) => {
     const element = h(
@@ -68,6 +71,15 @@ export function actionButtons(reference: CertificateRef, status: Status, context
   };
   const buttons: HTMLElement[] = [button("Certificate", "certificate")];
   if (reference.kind !== "root") buttons.push(button("Chain", "chain"));
+  if ((reference.kind === "server" || reference.kind === "device") && status !== "revoked") {
+    const renew = h(
+      "button",
+      { type: "button", class: "small", "aria-label": `Renew ${reference.subject}…` },
+      "Renew…",
+    );
+    renew.addEventListener("click", () => context.renew(reference));
+    buttons.push(renew);
+  }
   if (reference.kind !== "root" && status !== "revoked") {
     const revoke = h(
       "button",

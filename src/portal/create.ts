@@ -334,7 +334,8 @@ function downloadLink(
   );
 }
 
-function showResult(kind: Kind, created: CreatedCertificate): void {
+/** Shows what was created (or renewed: `verb`) with its downloads, in the result panel. */
+export function showResult(kind: Kind, created: CreatedCertificate, verb = "Created"): void {
   clearResult();
   const panel = byId("result");
   const subject = subjectOf(created);
@@ -369,7 +370,7 @@ function showResult(kind: Kind, created: CreatedCertificate): void {
   });
   append(
     panel,
-    h("h2", { id: "result-heading" }, `Created: ${KIND_WORDS[kind]} `, h("span", { class: "subject" }, subject)),
+    h("h2", { id: "result-heading" }, `${verb}: ${KIND_WORDS[kind]} `, h("span", { class: "subject" }, subject)),
     h("p", {}, created.message),
     secret
       ? h(

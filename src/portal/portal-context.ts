@@ -17,6 +17,8 @@ export interface PortalContext {
   refresh(): Promise<void>;
   /** Opens the revoke dialog for a certificate. */
   revoke(certificate: CertificateRef): void;
+  /** Opens the renew dialog for a server or device certificate. */
+  renew(certificate: CertificateRef): void;
   /** Fetches a stored certificate and saves one part of it (certificate, chain or both). */
   download(certificate: CertificateRef, part: DownloadPart): Promise<void>;
   /** Runs a search of one kind and issuer (the hierarchy's "show all"). */

@@ -7,6 +7,8 @@ export interface CertificateDetails {
   record: CertificateRecord;
   status: CertificateStatus;
   revocation: RevocationRecord | undefined;
+  /** Serial number of the certificate that renewed this one (server and device certificates). */
+  renewedBy?: string | undefined;
 }
 
 /**
@@ -26,6 +28,16 @@ export async function getCertificate(
       : await repository.findLeaf(kind, id);
   if (!record) throw new NotFoundError(`no ${kind} certificate with serial number '${id}' exists`, "id");
   const issuer = revocationIssuer(record.kind, record.issuer);
-  const revocation = issuer ? await repository.findRevocation(issuer, record.serial_number) : undefined;
-  return { record, revocation, status: statusOf(record.not_after, revocation !== undefined, now) };
+  const [revocation, renewedBy] = await Promise.all([
+    issuer ? repository.findRevocation(issuer, record.serial_number) : undefined,
+    record.kind === "server" || record.kind === "device"
+      ? repository.findRenewal(record.kind, record.serial_number)
+      : undefined,
+  ]);
+  return {
+    record,
+    revocation,
+    status: statusOf(record.not_after, revocation !== undefined, now),
+    ...(renewedBy ? { renewedBy } : {}),
+  };
 }

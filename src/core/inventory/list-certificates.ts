@@ -14,6 +14,8 @@ export const DEFAULT_PAGE_SIZE = 100;
 /** Most index keys one request scans while filtering, so a rare filter cannot make a request unbounded. */
 export const MAX_KEYS_SCANNED_PER_REQUEST = 20_000;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export interface ListCertificatesRequest {
   kind: CertificateKind;
   /** Page size, 1–1000; default 100. */
@@ -26,6 +28,12 @@ export interface ListCertificatesRequest {
   expiresBefore?: Date | undefined;
   /** Only certificates with this status. */
   status?: CertificateStatus | undefined;
+  /**
+   * Only certificates that expire within this many days and still need
+   * attention: valid (neither expired nor revoked) and not renewed. The
+   * expiry scan's question, asked on demand.
+   */
+  expiresWithinDays?: number | undefined;
 }
 
 export interface InventoryItem extends InventoryEntry {
@@ -49,6 +57,19 @@ export async function listCertificates(
     throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, "limit");
   }
   let startAfter = request.nextToken === undefined ? undefined : decodeToken(request.nextToken, request.kind);
+  const horizon =
+    request.expiresWithinDays === undefined ? undefined : now.getTime() + request.expiresWithinDays * DAY_MS;
+  let renewed: Promise<Set<string>> | undefined;
+  const isRenewed = async (entry: InventoryEntry): Promise<boolean> => {
+    if (entry.kind !== "server" && entry.kind !== "device") return false;
+    renewed ??= repository.renewedSerialNumbers(entry.kind);
+    return (await renewed).has(entry.serial_number);
+  };
+  const filtered =
+    request.issuer !== undefined ||
+    request.expiresBefore !== undefined ||
+    request.status !== undefined ||
+    horizon !== undefined;
   const revokedByIssuer = new Map<string, Promise<Set<string>>>();
   const isRevoked = async (entry: InventoryEntry): Promise<boolean> => {
     const issuer = revocationIssuer(entry.kind, entry.issuer);
@@ -65,7 +86,7 @@ export async function listCertificates(
   while (items.length < limit && more && scanned < MAX_KEYS_SCANNED_PER_REQUEST) {
     const page = await repository.listInventory(request.kind, {
       startAfter,
-      limit: request.issuer || request.expiresBefore || request.status ? MAX_PAGE_SIZE : limit - items.length,
+      limit: filtered ? MAX_PAGE_SIZE : limit - items.length,
     });
     more = page.isTruncated;
     for (const { key, entry } of page.entries) {
@@ -73,8 +94,10 @@ export async function listCertificates(
       lastKey = key;
       if (request.issuer !== undefined && entry.issuer !== request.issuer) continue;
       if (request.expiresBefore !== undefined && new Date(entry.not_after) >= request.expiresBefore) continue;
+      if (horizon !== undefined && Date.parse(entry.not_after) > horizon) continue;
       const status = statusOf(entry.not_after, await isRevoked(entry), now);
       if (request.status !== undefined && status !== request.status) continue;
+      if (horizon !== undefined && (status !== "valid" || (await isRenewed(entry)))) continue;
       items.push({ ...entry, status });
       if (items.length === limit) {
         more = more || page.entries.at(-1)?.key !== key;

@@ -1,5 +1,6 @@
 import type { CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
+import { announce, issuedEvent } from "../events/certificate-events.js";
 import { CA_KEY_ALGORITHMS } from "../key-algorithms.js";
 import {
   DEFAULT_CA_NAME,
@@ -57,5 +58,6 @@ export async function createIntermediateCertificateAuthority(
     certificateChainPem: chainPem,
     privateKeyPem: signed.privateKeyPem,
   });
+  await announce(context.events, [issuedEvent(record)]);
   return { record };
 }

@@ -1,6 +1,7 @@
 import { buildCertificate, certificatePem } from "../certificate-builder.js";
 import type { CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
+import { announce, issuedEvent } from "../events/certificate-events.js";
 import { CA_KEY_ALGORITHMS, DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair } from "../key-algorithms.js";
 import { SoftwareSigner } from "../signer.js";
 import { validityPeriod } from "../validity.js";
@@ -72,5 +73,6 @@ export async function createRootCertificateAuthority(
     certificatePem: pem,
     privateKeyPem: await exportPrivateKeyPem(keys.privateKey, crypto),
   });
+  await announce(context.events, [issuedEvent(record)]);
   return { record };
 }

@@ -5,6 +5,7 @@
  */
 import type { CertificateRepository } from "../certificate-repository.js";
 import { DependencyError, InvalidRequestError } from "../errors.js";
+import { announce, CollectingEventPublisher } from "../events/certificate-events.js";
 import { isRsa, type KeyAlgorithm } from "../key-algorithms.js";
 import { MAX_BATCH_SIZE, MAX_RSA_BATCH_SIZE } from "./batch-limits.js";
 import { issueDeviceCertificate } from "./issue-device-certificate.js";
@@ -52,6 +53,9 @@ export async function issueDeviceBatch(
   await loadSigningAuthority(repository, "intermediate", common.issuer ?? "default", context.crypto);
 
   const results: BatchItemResult[] = new Array(items.length);
+  // Each device's event is collected and all are published at the end: PutEvents takes 10 per call.
+  const collected = new CollectingEventPublisher();
+  const deviceContext = { ...context, events: collected };
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < items.length; index = next++) {
@@ -65,7 +69,7 @@ export async function issueDeviceBatch(
             csr: item.csr,
           },
           repository,
-          context,
+          deviceContext,
         );
         results[index] = { ok: true, issued };
       } catch (error) {
@@ -75,6 +79,7 @@ export async function issueDeviceBatch(
   };
   const concurrency = context.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY;
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  await announce(context.events, collected.events);
   return results;
 }
 

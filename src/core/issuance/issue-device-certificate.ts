@@ -1,5 +1,6 @@
 import type { SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
+import { announce, issuedEvent } from "../events/certificate-events.js";
 import { DEVICE_ID_PATTERN } from "../names.js";
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "./issued-certificate.js";
 import { subjectKeyFromSigningRequest } from "./leaf-subject-key.js";
@@ -28,16 +29,18 @@ export async function issueDeviceCertificate(
   const subjectAltNames = request.subjectAltNames ?? [];
   // Default id: the CSR's CN when it is a valid device id, otherwise a random UUID (then a CSR CN is refused).
   let deviceId = request.deviceId ?? crypto.randomUUID();
-  const subjectKey = await subjectKeyFromSigningRequest(
-    request,
-    ({ commonName }) => {
-      if (request.deviceId === undefined && commonName !== undefined && DEVICE_ID_PATTERN.test(commonName)) {
-        deviceId = commonName;
-      }
-      return { commonName: deviceId, subjectAltNames };
-    },
-    crypto,
-  );
+  const subjectKey =
+    request.existingKey ??
+    (await subjectKeyFromSigningRequest(
+      request,
+      ({ commonName }) => {
+        if (request.deviceId === undefined && commonName !== undefined && DEVICE_ID_PATTERN.test(commonName)) {
+          deviceId = commonName;
+        }
+        return { commonName: deviceId, subjectAltNames };
+      },
+      crypto,
+    ));
   const signed = await signWithAuthority(
     {
       kind: "device",
@@ -57,13 +60,18 @@ export async function issueDeviceCertificate(
     repository,
     context,
   );
-  const { privateKeyPem } = signed;
-  const record = { ...signed.record, ...(subjectKey ? { from_csr: true } : {}) };
+  const privateKeyPem = signed.privateKeyPem ?? request.existingKey?.privateKeyPem;
+  const record = {
+    ...signed.record,
+    ...(request.csr !== undefined ? { from_csr: true } : {}),
+    ...(request.renews ? { renews: request.renews } : {}),
+  };
   await repository.writeLeafMaterial(record, {
     certificatePem: record.certificate,
     certificateChainPem: record.certificate_chain,
     privateKeyPem,
   });
   await repository.commitLeaf(record);
+  await announce(context.events, [issuedEvent(record, subjectAltNames)]);
   return { record, privateKeyPem };
 }

@@ -1,6 +1,7 @@
 import type { SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
 import { DependencyError, InvalidRequestError } from "../errors.js";
+import { announce, issuedEvent } from "../events/certificate-events.js";
 import { ACM_IMPORTABLE_KEY_ALGORITHMS } from "../key-algorithms.js";
 import type { CertificateImporter } from "../ports.js";
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "./issued-certificate.js";
@@ -12,6 +13,8 @@ export interface IssueServerRequest extends LeafRequest {
   fqdn: string;
   /** Extra SAN entries (DNS names, wildcards, IP addresses). */
   subjectAltNames?: SubjectAltName[] | undefined;
+  /** Renewal only: import onto this ACM certificate ARN (the renewed certificate's) instead of a new one. */
+  acmCertificateArn?: string | undefined;
 }
 
 /** Default lifetime of a server certificate: 1 year. */
@@ -45,11 +48,13 @@ export async function issueServerCertificate(
     (san) => !(san.type === "dns" && san.value === request.fqdn),
   );
   const subjectAltNames: SubjectAltName[] = [{ type: "dns", value: request.fqdn }, ...extraNames];
-  const subjectKey = await subjectKeyFromSigningRequest(
-    request,
-    () => ({ commonName: request.fqdn, subjectAltNames }),
-    context.crypto,
-  );
+  const subjectKey =
+    request.existingKey ??
+    (await subjectKeyFromSigningRequest(
+      request,
+      () => ({ commonName: request.fqdn, subjectAltNames }),
+      context.crypto,
+    ));
   const signed = await signWithAuthority(
     {
       kind: "server",
@@ -69,8 +74,12 @@ export async function issueServerCertificate(
     repository,
     context,
   );
-  const { privateKeyPem } = signed;
-  const record = { ...signed.record, ...(subjectKey ? { from_csr: true } : {}) };
+  const privateKeyPem = signed.privateKeyPem ?? request.existingKey?.privateKeyPem;
+  const record = {
+    ...signed.record,
+    ...(request.csr !== undefined ? { from_csr: true } : {}),
+    ...(request.renews ? { renews: request.renews } : {}),
+  };
   await repository.writeLeafMaterial(record, {
     certificatePem: record.certificate,
     certificateChainPem: record.certificate_chain,
@@ -78,6 +87,7 @@ export async function issueServerCertificate(
   });
   if (privateKeyPem === undefined) {
     await repository.commitLeaf(record);
+    await announce(context.events, [issuedEvent(record, subjectAltNames)]);
     return { record };
   }
   let certificateArn: string;
@@ -87,6 +97,7 @@ export async function issueServerCertificate(
       privateKeyPem,
       certificateChainPem: record.certificate_chain,
       tags: { "iot-certificates:serial-number": record.serial_number, "iot-certificates:fqdn": request.fqdn },
+      ...(request.acmCertificateArn ? { certificateArn: request.acmCertificateArn } : {}),
     }));
   } catch (error) {
     throw new DependencyError("importing the certificate into ACM failed; nothing was issued, retry the request", {
@@ -95,5 +106,6 @@ export async function issueServerCertificate(
   }
   const committed = { ...record, acm_certificate_arn: certificateArn };
   await repository.commitLeaf(committed);
+  await announce(context.events, [issuedEvent(committed, subjectAltNames)]);
   return { record: committed, privateKeyPem };
 }

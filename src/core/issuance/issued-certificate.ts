@@ -1,6 +1,7 @@
 import type { CertificateRecord } from "../certificate-repository.js";
 import type { KeyAlgorithm } from "../key-algorithms.js";
 import type { KeyPairSource } from "../key-pool.js";
+import type { EventPublisher } from "../ports.js";
 import type { ValidityBehavior } from "../validity.js";
 
 /** What an issuing use case returns: the stored record and, for leaves whose key the service made, that key. */
@@ -33,6 +34,8 @@ export interface IssuanceContext {
    * (~800 PUTs per second) stay well below.
    */
   batchConcurrency?: number | undefined;
+  /** Where `Certificate Issued` events go once a certificate is stored; none by default. */
+  events?: EventPublisher | undefined;
 }
 
 /** Fields common to every certificate request. */
@@ -58,6 +61,13 @@ export interface SignedRequest extends SubjectRequest {
 export interface LeafRequest extends SignedRequest {
   /** A PEM PKCS#10 request; its key is certified and no private key is generated or returned. */
   csr?: string | undefined;
+  /**
+   * Renewal only: certify this key, which the service generated and kept for
+   * the certificate being renewed, instead of generating one (`reuse_key`).
+   */
+  existingKey?: { publicKey: CryptoKey; keyAlgorithm: KeyAlgorithm; privateKeyPem: string } | undefined;
+  /** Renewal only: serial number of the certificate this one renews (stored as `renews`). */
+  renews?: string | undefined;
 }
 
 export const DEFAULT_CA_NAME = "default";

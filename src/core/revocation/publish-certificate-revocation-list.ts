@@ -1,8 +1,18 @@
 import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
 import { buildCertificateRevocationList, CRL_VALIDITY_MS } from "../certificate-revocation-list.js";
+import { announce, crlPublishedEvent } from "../events/certificate-events.js";
 import { loadSigningAuthority } from "../issuance/signing-authority.js";
+import type { EventPublisher } from "../ports.js";
 import { X509Crl } from "../x509.js";
 import type { RevocationReason } from "./revocation-reasons.js";
+
+/** What publishing a CRL needs besides the repository. */
+export interface RevocationContext {
+  clock?: (() => Date) | undefined;
+  crypto?: Crypto | undefined;
+  /** Where `CRL Published` (and `Certificate Revoked`) events go; none by default. */
+  events?: EventPublisher | undefined;
+}
 
 /**
  * Signs and stores a new CRL of `issuer` listing all its revocations. The CRL
@@ -12,7 +22,7 @@ import type { RevocationReason } from "./revocation-reasons.js";
 export async function publishCertificateRevocationList(
   issuer: IssuerRef,
   repository: CertificateRepository,
-  context: { clock?: () => Date; crypto?: Crypto } = {},
+  context: RevocationContext = {},
 ): Promise<string> {
   const { clock = () => new Date(), crypto = globalThis.crypto } = context;
   const authority = await loadSigningAuthority(repository, issuer.kind, issuer.name, crypto);
@@ -30,7 +40,20 @@ export async function publishCertificateRevocationList(
         reason: revocation.reason as RevocationReason,
       })),
     });
-    if (await repository.storeCrl(issuer, crlNumber, pem)) return pem;
+    if (await repository.storeCrl(issuer, crlNumber, pem)) {
+      const crl = new X509Crl(pem);
+      await announce(context.events, [
+        crlPublishedEvent({
+          issuerKind: issuer.kind,
+          issuer: issuer.name,
+          crlNumber,
+          thisUpdate: crl.thisUpdate,
+          nextUpdate: crl.nextUpdate ?? crl.thisUpdate,
+          revokedCount: revocations.length,
+        }),
+      ]);
+      return pem;
+    }
     if (attempt >= 10) throw new Error("could not store a new CRL number after 10 attempts");
   }
 }
@@ -42,7 +65,7 @@ export async function publishCertificateRevocationList(
 export async function currentCertificateRevocationList(
   issuer: IssuerRef,
   repository: CertificateRepository,
-  context: { clock?: () => Date; crypto?: Crypto } = {},
+  context: RevocationContext = {},
 ): Promise<string> {
   const now = (context.clock ?? (() => new Date()))();
   await repository.getAuthority(issuer.kind, issuer.name, "name");

@@ -1,8 +1,9 @@
 import type { CertificateKind } from "../certificate-profiles.js";
 import type { CertificateRecord, CertificateRepository, RevocationRecord } from "../certificate-repository.js";
 import { ConflictError, InvalidRequestError, NotFoundError } from "../errors.js";
+import { announce, CollectingEventPublisher, revokedEvent } from "../events/certificate-events.js";
 import { revocationIssuer } from "../inventory/certificate-status.js";
-import { publishCertificateRevocationList } from "./publish-certificate-revocation-list.js";
+import { publishCertificateRevocationList, type RevocationContext } from "./publish-certificate-revocation-list.js";
 import type { RevocationReason } from "./revocation-reasons.js";
 
 export interface RevokeCertificateRequest {
@@ -28,7 +29,7 @@ export interface RevokedCertificate {
 export async function revokeCertificate(
   request: RevokeCertificateRequest,
   repository: CertificateRepository,
-  context: { clock?: () => Date; crypto?: Crypto } = {},
+  context: RevocationContext = {},
 ): Promise<RevokedCertificate> {
   const { kind, id, reason = "unspecified" } = request;
   if (kind === "root") {
@@ -58,6 +59,9 @@ export async function revokeCertificate(
       "id",
     );
   }
-  const crlPem = await publishCertificateRevocationList(issuer, repository, context);
+  // `Certificate Revoked` first, then the CRL that lists it: one publish, in that order.
+  const crlEvents = new CollectingEventPublisher();
+  const crlPem = await publishCertificateRevocationList(issuer, repository, { ...context, events: crlEvents });
+  await announce(context.events, [revokedEvent(record, revocation), ...crlEvents.events]);
   return { record, revocation, crlPem };
 }

@@ -1,7 +1,8 @@
 /**
  * `GET /certificates/{root|intermediate|server|device}`: the inventory, one
  * page at a time (`limit`, `next_token`), filtered by `issuer`,
- * `expires_before` and `status`. One function serves the four paths.
+ * `expires_before`, `status` and `expires_within_days` (valid, not renewed,
+ * expiring within N days: the expiry scan's question). One function serves the four paths.
  */
 import { certificateRepository } from "../../composition-root.js";
 import { listCertificates } from "../../core/inventory/list-certificates.js";
@@ -20,6 +21,7 @@ export const handler = apiHandler(async (event) => {
       issuer: query.issuer,
       expiresBefore: query.expires_before,
       status: query.status,
+      expiresWithinDays: query.expires_within_days,
     },
     certificateRepository(),
   );

@@ -105,7 +105,14 @@ describe("GET /openapi.json", () => {
       const query = document.paths[`/certificates/${kind}`].get.parameters
         .filter((p: any) => p.in === "query")
         .map((p: any) => p.name);
-      expect(query.sort()).toEqual(["expires_before", "issuer", "limit", "next_token", "status"]);
+      expect(query.sort()).toEqual([
+        "expires_before",
+        "expires_within_days",
+        "issuer",
+        "limit",
+        "next_token",
+        "status",
+      ]);
     }
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"([^"]+)"/g)].map((match) => match[1] as string);
     expect(refs.length).toBeGreaterThan(0);

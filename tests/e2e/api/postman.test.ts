@@ -62,14 +62,14 @@ describe("the runnable collection (npm run postman) against a fresh local server
     await api?.stop();
   });
 
-  it("runs all 23 requests (19 operations that can succeed, plus the 4 further request examples), none failing", () => {
-    expect(collectionRequests(collection)).toHaveLength(23);
-    expect(summary.run.executions).toHaveLength(23);
-    expect(summary.run.stats.requests).toMatchObject({ total: 23, failed: 0 });
+  it("runs all 25 requests (21 operations that can succeed, plus the 4 further request examples), none failing", () => {
+    expect(collectionRequests(collection)).toHaveLength(25);
+    expect(summary.run.executions).toHaveLength(25);
+    expect(summary.run.stats.requests).toMatchObject({ total: 25, failed: 0 });
     expect(summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error?.message}`)).toEqual([]);
     expect(summary.run.stats.assertions.failed).toBe(0);
     // Status and Content-Type on every request, the documented fields on all but the two CRLs and the document itself.
-    expect(summary.run.stats.assertions.total).toBe(23 * 2 + 20);
+    expect(summary.run.stats.assertions.total).toBe(25 * 2 + 22);
   });
 
   it("every request answers 2xx; revoking a root (always 400) is not in the runnable collection", () => {
@@ -111,6 +111,13 @@ describe("the runnable collection (npm run postman) against a fresh local server
         expect(execution.request.url.getPath(), name).toContain(`/${serial}`);
         expect(body(execution).serial_number, name).toBe(serial);
       }
+      // The renewal of that certificate: a new serial, linked to it.
+      const renewal = executions.find(
+        (e) => route(e) === `POST /certificates/${kind}/{serial_number}/renew`,
+      ) as NewmanRunExecution;
+      expect(renewal.request.url.getPath()).toContain(`/${serial}`);
+      expect(body(renewal)).toMatchObject({ renews: serial, previous: { serial_number: serial } });
+      expect(body(renewal).serial_number).not.toBe(serial);
     }
     const crl = executions.find((e) => route(e) === "GET /crl/intermediate/{name}") as NewmanRunExecution;
     expect(crl.response.headers.get("Content-Type")).toBe("application/pkix-crl");
@@ -121,7 +128,7 @@ describe("the runnable collection (npm run postman) against a fresh local server
     const keys = summary.run.executions
       .filter((execution) => execution.item.request.method === "POST")
       .map((execution) => execution.request.headers.get("Idempotency-Key"));
-    expect(keys).toHaveLength(12);
+    expect(keys).toHaveLength(14);
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -146,8 +153,8 @@ describe("the runnable collection against a local server with LOCAL_API_TOKEN", 
     const without = await runNewman(collection, api.baseUrl);
     expect(new Set(without.run.executions.map((execution) => execution.response.code))).toEqual(new Set([401]));
     const withToken = await runNewman(collection, api.baseUrl, token);
-    expect(withToken.run.stats.requests).toMatchObject({ total: 23, failed: 0 });
-    expect(withToken.run.stats.assertions).toMatchObject({ total: 66, failed: 0 });
+    expect(withToken.run.stats.requests).toMatchObject({ total: 25, failed: 0 });
+    expect(withToken.run.stats.assertions).toMatchObject({ total: 72, failed: 0 });
   }, 180_000);
 });
 
@@ -161,7 +168,7 @@ describe("the served document converted as Postman imports it, without the runna
     const plain = await convertOpenApi(document);
     // The plain conversion carries no test scripts; runnableCollection's are what would flag a bad response.
     expect(collectionRequests(plain).every((item: any) => (item.event ?? []).length === 0)).toBe(true);
-    expect(collectionRequests(runnableCollection(document, plain))).toHaveLength(23);
+    expect(collectionRequests(runnableCollection(document, plain))).toHaveLength(25);
     summary = await runNewman(plain, api.baseUrl);
   }, 180_000);
 
@@ -171,15 +178,17 @@ describe("the served document converted as Postman imports it, without the runna
 
   it("sends only well-formed requests: no 400 but the root's, and 404 only where a captured serial or `servers` is missing", () => {
     const answers = summary.run.executions.map((execution) => `${route(execution)} → ${execution.response.code}`);
-    expect(answers).toHaveLength(20);
+    expect(answers).toHaveLength(22);
     const not2xx = answers.filter((answer) => !/→ 2\d\d$/.test(answer));
     expect(not2xx.sort()).toEqual(
       [
         "POST /certificates/root/{name}/revoke → 400",
         "POST /certificates/server → 404",
         "GET /certificates/server/{serial_number} → 404",
+        "POST /certificates/server/{serial_number}/renew → 404",
         "POST /certificates/server/{serial_number}/revoke → 404",
         "GET /certificates/device/{serial_number} → 404",
+        "POST /certificates/device/{serial_number}/renew → 404",
         "POST /certificates/device/{serial_number}/revoke → 404",
         "POST /certificates/intermediate/{name}/revoke → 404",
       ].sort(),

@@ -3,8 +3,11 @@
  *
  * template.yaml: no IAM statement allows a wildcard action; no managed policy
  * or broad SAM policy template; every S3 object permission names a key prefix
- * (never `bucket/*`); only the server-certificate function may import into
- * ACM, and only on certificate ARNs; the API's default authorizer is AWS_IAM,
+ * (never `bucket/*`); only the server-certificate functions (issue, renew)
+ * may import into ACM, and only on certificate ARNs; only the functions that
+ * emit certificate events may put events, and only on the stack's bus (or the
+ * default bus, by parameter); the expiry scan reads no certificate and its
+ * schedule may only invoke it; the API's default authorizer is AWS_IAM,
  * every route is on that API, and the SAM transform really puts SigV4 on
  * every method (and none only when ApiAuthorization=NONE is chosen).
  *
@@ -189,16 +192,22 @@ describe("template.yaml: IAM policies are least privilege", () => {
     }
   });
 
-  it("lets only the server-certificate function import into ACM, and only on certificate ARNs", () => {
+  it("lets only the server-certificate functions (issue, renew) import into ACM, and only on certificate ARNs", () => {
     const acmImport = allows.filter(({ statement }) =>
       asArray(statement.Action).some((action) =>
         ["acm:ImportCertificate", "acm:AddTagsToCertificate"].includes(action),
       ),
     );
-    const owners = [...new Set(acmImport.map(({ owner }) => owner))];
-    expect(owners).toEqual(["IssueServerCertificateFunction"]);
-    const serverFunction = template.Resources.IssueServerCertificateFunction;
-    expect(serverFunction?.Properties?.Handler).toMatch(/^issue-server-certificate\./);
+    const owners = [...new Set(acmImport.map(({ owner }) => owner))].sort();
+    expect(owners).toEqual(["IssueServerCertificateFunction", "RenewServerCertificateFunction"]);
+    expect(template.Resources.IssueServerCertificateFunction?.Properties?.Handler).toMatch(
+      /^issue-server-certificate\./,
+    );
+    // The renew module serves both kinds; this function's only route is the server one.
+    const renewServer = template.Resources.RenewServerCertificateFunction;
+    expect(Object.values<any>(renewServer?.Properties?.Events ?? {}).map((event) => event.Properties?.Path)).toEqual([
+      "/certificates/server/{serial_number}/renew",
+    ]);
     for (const { statement } of acmImport) {
       for (const resource of asArray(statement.Resource)) {
         expect(resource).not.toBe("*");
@@ -209,12 +218,111 @@ describe("template.yaml: IAM policies are least privilege", () => {
     }
     // No other function touches ACM at all.
     for (const { owner, statement } of allows) {
-      if (owner === "IssueServerCertificateFunction") continue;
+      if (owners.includes(owner)) continue;
       expect(
         asArray(statement.Action).filter((action) => action.startsWith("acm:")),
         owner,
       ).toEqual([]);
     }
+  });
+});
+
+/** The functions that emit certificate events (docs/lifecycle.md). */
+const EMITTING_FUNCTIONS = [
+  "CreateIntermediateCertificateAuthorityFunction",
+  "CreateRootCertificateAuthorityFunction",
+  "GetCertificateRevocationListFunction",
+  "IssueDeviceBatchFunction",
+  "IssueDeviceCertificateFunction",
+  "IssueServerCertificateFunction",
+  "RenewDeviceCertificateFunction",
+  "RenewServerCertificateFunction",
+  "RevokeCertificateFunction",
+  "ScanExpiringCertificatesFunction",
+];
+
+describe("template.yaml: certificate events and the expiry scan are least privilege", () => {
+  const { statements } = statementsOf(template);
+  const allows = statements.filter(({ statement }) => statement.Effect === "Allow");
+  const stackBus = {
+    "Fn::If": [
+      "CreateEventBus",
+      { "Fn::GetAtt": "CertificateEventBus.Arn" },
+      { "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/default` },
+    ],
+  };
+
+  it("lets exactly the functions that emit put events, only events:PutEvents, only on the stack's bus", () => {
+    const eventStatements = allows.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => action.startsWith("events:")),
+    );
+    expect([...new Set(eventStatements.map(({ owner }) => owner))].sort()).toEqual(EMITTING_FUNCTIONS);
+    for (const { owner, statement } of eventStatements) {
+      expect(asArray(statement.Action), owner).toEqual(["events:PutEvents"]);
+      expect(statement.Resource, owner).toEqual(stackBus);
+      expect(statement.Condition, owner).toBeUndefined();
+    }
+    // The read-only functions send nothing.
+    for (const id of ["ListCertificatesFunction", "GetCertificateFunction", "GetOpenApiFunction"]) {
+      expect(eventStatements.map(({ owner }) => owner)).not.toContain(id);
+    }
+  });
+
+  it("creates the bus for the stack unless EventBus=default, and tells the functions the bus their policy names", () => {
+    const bus = template.Resources.CertificateEventBus;
+    expect(bus?.Type).toBe("AWS::Events::EventBus");
+    expect(bus?.Condition).toBe("CreateEventBus");
+    expect(template.Conditions?.CreateEventBus).toEqual({ "Fn::Equals": [{ Ref: "EventBus" }, "stack"] });
+    expect(template.Parameters?.EventBus?.Default).toBe("stack");
+    expect([...(template.Parameters?.EventBus?.AllowedValues ?? [])].sort()).toEqual(["default", "stack"]);
+    expect(template.Globals?.Function?.Environment?.Variables?.EVENT_BUS_NAME).toEqual({
+      "Fn::If": ["CreateEventBus", { Ref: "CertificateEventBus" }, "default"],
+    });
+  });
+
+  it("lets the expiry scan list keys and write its warning markers, and read no certificate", () => {
+    const scan = allows.filter(({ owner }) => owner === "ScanExpiringCertificatesFunction");
+    const s3 = scan.filter(({ statement }) => asArray(statement.Action).some((action) => action.startsWith("s3:")));
+    expect(s3.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual(["s3:ListBucket", "s3:PutObject"]);
+    const put = s3.find(({ statement }) => asArray(statement.Action).includes("s3:PutObject"));
+    expect(asArray(put?.statement.Resource).map(render)).toEqual([`\${BucketArn}/expiry_warnings/*`]);
+    expect(scan.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual([
+      "events:PutEvents",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+  });
+
+  it("runs the expiry scan on a schedule (ExpiryScanSchedule, daily by default) whose role may only invoke it", () => {
+    const fn = template.Resources.ScanExpiringCertificatesFunction;
+    const events = Object.values<any>(fn?.Properties?.Events ?? {});
+    expect(events.map((event) => event.Type)).toEqual(["ScheduleV2"]);
+    expect(events[0]?.Properties?.ScheduleExpression).toEqual({ Ref: "ExpiryScanSchedule" });
+    expect(template.Parameters?.ExpiryScanSchedule?.Default).toBe("rate(1 day)");
+    expect(template.Parameters?.ExpiryWarningDays?.Default).toBe("30,7,1");
+    expect(fn?.Properties?.Environment?.Variables?.EXPIRY_WARNING_DAYS).toEqual({ Ref: "ExpiryWarningDays" });
+
+    const [translated] = samTranslate("template.yaml", [{ CommonInfraStackName: "common" }]);
+    const resources = Object.entries(translated?.Resources ?? {});
+    const schedules = resources.filter(([, resource]) => resource.Type === "AWS::Scheduler::Schedule");
+    expect(schedules).toHaveLength(1);
+    const target = schedules[0]?.[1].Properties?.Target;
+    expect(target?.Arn).toEqual({ "Fn::GetAtt": ["ScanExpiringCertificatesFunction", "Arn"] });
+    const roleId = target?.RoleArn?.["Fn::GetAtt"]?.[0];
+    const role = translated?.Resources[roleId];
+    expect(role?.Properties?.AssumeRolePolicyDocument?.Statement?.[0]?.Principal).toEqual({
+      Service: ["scheduler.amazonaws.com"],
+    });
+    const granted = asArray<any>(role?.Properties?.Policies).flatMap((policy) =>
+      asArray<Statement>(policy.PolicyDocument?.Statement),
+    );
+    expect(granted).toEqual([
+      {
+        Action: "lambda:InvokeFunction",
+        Effect: "Allow",
+        Resource: { "Fn::GetAtt": ["ScanExpiringCertificatesFunction", "Arn"] },
+      },
+    ]);
   });
 });
 
@@ -243,6 +351,11 @@ describe("template.yaml: the API requires IAM (SigV4) by default", () => {
     for (const [id, fn] of functionsOf(template)) {
       expect(fn.Properties?.FunctionUrlConfig, `${id}: a function URL bypasses the API`).toBeUndefined();
       for (const [eventId, event] of Object.entries<any>(fn.Properties?.Events ?? {})) {
+        // The one function that is not behind the API is the scheduled expiry scan (no route at all).
+        if (id === "ScanExpiringCertificatesFunction") {
+          expect(event.Type, `${id}.${eventId}`).toBe("ScheduleV2");
+          continue;
+        }
         expect(event.Type, `${id}.${eventId}`).toBe("Api");
         // Without RestApiId SAM creates an implicit API with no authorizer.
         expect(event.Properties?.RestApiId, `${id}.${eventId}`).toEqual({ Ref: "CertificatesApi" });

@@ -65,6 +65,19 @@ describe("AcmCertificateImporter", () => {
     });
   });
 
+  it("re-imports a renewal onto the certificate's ARN (CertificateArn), without tags: ACM refuses them on a re-import", async () => {
+    acm.on(ImportCertificateCommand).resolves({ CertificateArn: ARN });
+    expect(await importer.importCertificate({ ...REQUEST, certificateArn: ARN })).toEqual({ certificateArn: ARN });
+    expect(acm).toHaveReceivedCommandExactlyOnceWith(ImportCertificateCommand, {
+      Certificate: bytes(REQUEST.certificatePem),
+      PrivateKey: bytes(REQUEST.privateKeyPem),
+      CertificateChain: bytes(REQUEST.certificateChainPem),
+      CertificateArn: ARN,
+    });
+    const [call] = acm.commandCalls(ImportCertificateCommand);
+    expect(call?.args[0].input.Tags).toBeUndefined();
+  });
+
   it("a refusal is a DependencyError naming status and ACM's error type, with the SDK error as cause", async () => {
     const refusal = new ValidationException({
       $metadata: { httpStatusCode: 400, requestId: "REQ7" },

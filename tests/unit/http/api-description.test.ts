@@ -123,6 +123,7 @@ describe("one walk through the API", () => {
       expect(targets.sort()).toEqual(
         [
           operationId({ method: "get", path: `/certificates/${kind}/{serial_number}` }),
+          operationId({ method: "post", path: `/certificates/${kind}/{serial_number}/renew` }),
           operationId({ method: "post", path: `/certificates/${kind}/{serial_number}/revoke` }),
         ].sort(),
       );

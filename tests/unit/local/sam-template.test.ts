@@ -179,7 +179,13 @@ describe("what each function bundle carries (dist/meta, esbuild's metafiles of `
       const packages = bundledPackages(fn.logicalId);
       const touchesAws = fn.logicalId !== "GetOpenApiFunction";
       expect(packages.has("@aws-sdk/client-s3"), fn.logicalId).toBe(touchesAws);
-      expect(packages.has("@aws-sdk/client-acm"), fn.logicalId).toBe(fn.logicalId === "IssueServerCertificateFunction");
+      expect(packages.has("@aws-sdk/client-acm"), fn.logicalId).toBe(
+        fn.logicalId === "IssueServerCertificateFunction" || fn.logicalId === "RenewServerCertificateFunction",
+      );
+      // Certificate events: the functions that issue, renew, revoke, publish CRLs or warn of expiry.
+      expect(packages.has("@aws-sdk/client-eventbridge"), fn.logicalId).toBe(
+        !["GetOpenApiFunction", "ListCertificatesFunction", "GetCertificateFunction"].includes(fn.logicalId),
+      );
       if (!touchesAws) expect([...packages].filter((name) => /^@(aws-sdk|smithy|aws-crypto)\//.test(name))).toEqual([]);
     }
   });

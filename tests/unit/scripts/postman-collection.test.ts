@@ -46,11 +46,12 @@ describe("the runnable collection", () => {
       "Create an intermediate CA signed by a root (servers)",
       expect.stringMatching(/^Issue a server certificate .* \(broker\)$/),
     ]);
-    expect(requests).toHaveLength(23);
+    expect(requests).toHaveLength(25);
     expect(collection.item.map((folder: any) => folder.name)).toEqual([
       "Certificate authorities",
       "Issuance",
       "Inventory",
+      "Renewal",
       "Revocation",
       "CRLs",
       "Description",
@@ -74,7 +75,7 @@ describe("the runnable collection", () => {
     for (const kind of ["server", "device"]) {
       const bySerial = requests.filter((item) => route(item).startsWith(`POST /certificates/${kind}/:serial_number`));
       bySerial.push(...requests.filter((item) => route(item) === `GET /certificates/${kind}/:serial_number`));
-      expect(bySerial).toHaveLength(2);
+      expect(bySerial).toHaveLength(3); // get, renew, revoke
       for (const item of bySerial) {
         expect(item.request.url.variable).toEqual([
           expect.objectContaining({ key: "serial_number", value: `{{${kind}_serial_number}}` }),
@@ -108,7 +109,7 @@ describe("the runnable collection", () => {
 
   it("the plain conversion (what importing the document gives) fills bodies and parameters from the examples", async () => {
     const requests = collectionRequests(await convertOpenApi(document));
-    expect(requests).toHaveLength(20);
+    expect(requests).toHaveLength(22);
     const root = requests.find((item) => route(item) === "POST /certificates/root");
     expect(JSON.parse(root?.request.body.raw)).toEqual(
       document.paths["/certificates/root"].post.requestBody.content["application/json"].examples.default.value,

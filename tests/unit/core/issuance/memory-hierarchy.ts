@@ -56,7 +56,7 @@ export function copyOf(hierarchy: MemoryHierarchy): MemoryHierarchy {
   return { ...hierarchy, store, repository: new CertificateRepository(store) };
 }
 
-/** An importer that records each request (and what the store held at that moment). */
+/** An importer that records each request (and what the store held at that moment); a re-import keeps its ARN. */
 export class RecordingImporter implements CertificateImporter {
   readonly requests: { request: CertificateImportRequest; storeKeys: string[] }[] = [];
   failWith: Error | undefined;
@@ -66,6 +66,10 @@ export class RecordingImporter implements CertificateImporter {
   async importCertificate(request: CertificateImportRequest): Promise<{ certificateArn: string }> {
     this.requests.push({ request, storeKeys: this.store?.keys() ?? [] });
     if (this.failWith) throw this.failWith;
-    return { certificateArn: `arn:aws:acm:us-east-1:123456789012:certificate/test-${this.requests.length}` };
+    // As ACM does: a re-import keeps the ARN it was given.
+    return {
+      certificateArn:
+        request.certificateArn ?? `arn:aws:acm:us-east-1:123456789012:certificate/test-${this.requests.length}`,
+    };
   }
 }
