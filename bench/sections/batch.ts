@@ -5,8 +5,7 @@
  * memory (VmHWM) after the first call and after the last. The server then
  * issues N more (untimed) and its peak is read again: peak at 2N against
  * peak at N says whether memory grows with N, apart from the warm-up
- * (compiled code, caches, the writer thread, V8 sizing its heap) that the
- * first calls carry.
+ * (compiled code, caches, V8 sizing its heap) that the first calls carry.
  *
  * Each run's store is removed when the benchmark process exits, not when the
  * run ends: on a file system that does not reuse freshly freed inodes (ext4

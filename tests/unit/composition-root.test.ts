@@ -4,7 +4,7 @@ import { describeConfiguration, issuanceContext, readConfiguration } from "../..
 import { DEFAULT_BATCH_CONCURRENCY } from "../../src/core/issuance/issue-device-batch.js";
 
 describe("issuanceContext", () => {
-  it("lets a batch on the local store issue 64 devices at once (its writer thread keeps up)", () => {
+  it("lets a batch on the local store issue 64 devices at once (key generation and signing overlap its writes)", () => {
     expect(issuanceContext({ LOCAL_STORE_DIR: "/tmp/store" }).batchConcurrency).toBe(64);
     expect(issuanceContext({}).batchConcurrency).toBe(64);
   });

@@ -29,7 +29,7 @@ export interface IssuanceContext {
   publicBaseUrl?: string | undefined;
   /**
    * Devices a batch issues at once (default 16). The right overlap depends on
-   * the store: the local store's writer thread keeps up with more; S3 starts
+   * the store: the local store takes more (composition root); S3 starts
    * a new bucket's prefixes at 3,500 PUTs per second, which 16 devices
    * (~800 PUTs per second) stay well below.
    */
