@@ -53,6 +53,7 @@ import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/scan-expiring-certificates.js";
 import type { CertificateImporter, EventPublisher, ObjectStore } from "./core/ports.js";
 import { logError } from "./http/log.js";
+import { processSingleton, removeProcessSingleton } from "./process-singleton.js";
 
 export type Configuration =
   | {
@@ -295,20 +296,14 @@ export function keyPoolSize(env: NodeJS.ProcessEnv = process.env): number {
   return size;
 }
 
-/**
- * Where the process's key pool lives: the local server loads every function's
- * bundle into one process, each with its own copy of this module, and they
- * must share one pool rather than each keep its own.
- */
-const KEY_POOL = Symbol.for("iot-certificate-self-service.key-pool");
+/** The process's key pool (one for every bundle the local server loads), named for `processSingleton`. */
+const KEY_POOL = "key-pool";
 
 /** The process's key pool, started (RSA-2048 made ahead) at its first use; undefined when KEY_POOL_SIZE is 0. */
 function keyPool(env: NodeJS.ProcessEnv): KeyPool | undefined {
   const size = keyPoolSize(env);
   if (size === 0) return undefined;
-  const registry = globalThis as { [KEY_POOL]?: KeyPool };
-  registry[KEY_POOL] ??= new KeyPool({ size, preload: ["RSA-2048"] }).start();
-  return registry[KEY_POOL];
+  return processSingleton(KEY_POOL, () => new KeyPool({ size, preload: ["RSA-2048"] }).start());
 }
 
 /**
@@ -333,9 +328,7 @@ export function useServicesForTesting(services: {
 
 /** Forgets every created service, so tests can change the environment between cases. */
 export function resetServicesForTesting(): void {
-  const registry = globalThis as { [KEY_POOL]?: KeyPool };
-  registry[KEY_POOL]?.stop();
-  delete registry[KEY_POOL];
+  removeProcessSingleton<KeyPool>(KEY_POOL)?.stop();
   configuration = undefined;
   objectStore = undefined;
   repository = undefined;

@@ -6,32 +6,40 @@
  * `If-None-Match: *`. An empty object (an inventory entry) has no half to
  * see: it is created in place with `O_CREAT | O_EXCL`, just as exclusive.
  *
- * Writes are gathered per event-loop turn and, when many come at once (a
- * batch of devices), run on a thread of their own (`file-writer-thread.ts`),
- * so their ~20 system calls per certificate overlap with the signing of the
- * next one instead of holding the event loop; a few are done in place. This
- * store serves one developer's local server and the tests, never Lambda. Reads are synchronous (one
- * `readFile` of a small file costs less than a hand-off to libuv's pool);
- * listing stays asynchronous (a folder of tens of thousands of entries is
- * read in one call that may take milliseconds).
+ * Writes and reads use synchronous system calls, on the event loop's thread.
+ * This store serves one developer's local server and the tests, never
+ * Lambda: each call takes tens of microseconds on a local disk, less than
+ * handing it to libuv's thread pool and back (`fs.promises` makes one round
+ * trip per call). A writer thread of its own once took a batch's writes off
+ * the event loop (~25 % faster batches on two CPUs), but its code had to be
+ * eval'ed source text (a bundle holds one file), which a minifier may break;
+ * BENCHMARKS.md has the figures of both. Listing stays asynchronous (a folder
+ * of tens of thousands of entries is read in one call that may take
+ * milliseconds).
  *
- * The writer remembers the folders it created (or found), so the files of
- * one certificate folder cost one `mkdir`, not four; the memory is bounded, and a folder removed behind its back (a concurrent `delete`
- * removes emptied folders) is noticed when a write into it fails with
- * ENOENT: it is forgotten, made again and the write retried.
+ * The store remembers the folders it created (or found), so the files of one
+ * certificate folder cost one `mkdir`, not four; the memory is bounded, and a
+ * folder removed behind its back (a concurrent `delete` removes emptied
+ * folders) is noticed when a write into it fails with ENOENT: it is
+ * forgotten, made again and the write retried.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { readdir, rm, rmdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
-import { fileWriterThread } from "./file-writer-thread.js";
 
 const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.~\-/]*$/;
 
 /** Folder of temporary files, at the root; never listed. */
 const TEMPORARY_FOLDER = ".tmp";
+
+/** Files are private to the user running the server (CA keys among them). */
+const FILE_MODE = 0o600;
+
+/** Folders remembered as existing: enough for the certificates being written at once. */
+const MAX_KNOWN_FOLDERS = 256;
 
 export class FileObjectStore implements ObjectStore {
   private readonly root: string;
@@ -39,6 +47,8 @@ export class FileObjectStore implements ObjectStore {
   /** Unique per store instance (several may share a root, in one process or many); a counter follows it. */
   private readonly temporaryPrefix = `${randomUUID()}-`;
   private temporaryCount = 0;
+  /** Folders known to exist, oldest first. */
+  private readonly knownFolders = new Set<string>();
 
   constructor(rootDirectory: string) {
     this.root = resolve(rootDirectory);
@@ -47,15 +57,14 @@ export class FileObjectStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: string): Promise<boolean> {
     const path = this.pathOf(key);
-    const temporaryPath = join(this.temporaryFolder, `${this.temporaryPrefix}${++this.temporaryCount}`);
     try {
-      const outcome = await fileWriterThread().write({
-        path,
-        body,
-        temporaryPath,
-        temporaryFolder: this.temporaryFolder,
-      });
-      return outcome === "created";
+      if (body === "") return this.place(path, (target) => closeSync(openSync(target, "wx", FILE_MODE)));
+      const temporaryPath = this.writeTemporary(body);
+      try {
+        return this.place(path, (target) => linkSync(temporaryPath, target));
+      } finally {
+        removeQuietly(temporaryPath);
+      }
     } catch (error) {
       throw new DependencyError(`writing ${key} to the local store failed`, { cause: error });
     }
@@ -114,6 +123,56 @@ export class FileObjectStore implements ObjectStore {
     }
   }
 
+  /** Writes `body` to a fresh temporary file and returns its path; a failed write leaves no partial file. */
+  private writeTemporary(body: string): string {
+    const temporaryPath = join(this.temporaryFolder, `${this.temporaryPrefix}${++this.temporaryCount}`);
+    try {
+      try {
+        writeFileSync(temporaryPath, body, { mode: FILE_MODE, flag: "wx" });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        // First write, or the temporary folder was removed behind our back: make it, once.
+        mkdirSync(this.temporaryFolder, { recursive: true });
+        writeFileSync(temporaryPath, body, { mode: FILE_MODE, flag: "wx" });
+      }
+    } catch (error) {
+      removeQuietly(temporaryPath);
+      throw error;
+    }
+    return temporaryPath;
+  }
+
+  /** Creates `path` with `create`, making its folder unless known: true when created, false on EEXIST. */
+  private place(path: string, create: (path: string) => void): boolean {
+    const folder = dirname(path);
+    for (let made = 0; ; ) {
+      if (!this.knownFolders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        made += 1;
+        this.remember(folder);
+      }
+      try {
+        create(path);
+        return true;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EEXIST") return false;
+        this.knownFolders.delete(folder);
+        // The folder went away between our mkdir and the write (a concurrent delete): make it again, once.
+        if (code === "ENOENT" && made < 2) continue;
+        throw error;
+      }
+    }
+  }
+
+  private remember(folder: string): void {
+    this.knownFolders.add(folder);
+    if (this.knownFolders.size > MAX_KNOWN_FOLDERS) {
+      const oldest = this.knownFolders.values().next().value;
+      if (oldest !== undefined) this.knownFolders.delete(oldest);
+    }
+  }
+
   /** The file for `key`; throws for any key that could leave the root. */
   private pathOf(key: string): string {
     if (!SAFE_KEY.test(key) || key.split("/").some((part) => part === "" || part === "." || part === "..")) {
@@ -123,5 +182,13 @@ export class FileObjectStore implements ObjectStore {
     const inside = relative(this.root, path);
     if (inside.startsWith("..") || isAbsolute(inside)) throw new Error("refusing an object key outside the store");
     return path;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone (or never created)
   }
 }

@@ -20,26 +20,10 @@ import {
 } from "@peculiar/asn1-x509";
 import { type SigningAuthority, subjectNameOf } from "./certificate-builder.js";
 import { pemEncode } from "./pem.js";
+import type { RevocationReason } from "./revocation/revocation-reasons.js";
 import { serialNumberOctets } from "./serial-number.js";
 import { signatureAlgorithmIdentifier } from "./signer.js";
 import { AuthorityKeyIdentifierExtension, SubjectKeyIdentifierExtension } from "./x509.js";
-
-/**
- * RFC 5280 reason codes a caller may give. `certificateHold` and
- * `removeFromCRL` are left out: revocation here is final.
- */
-export const REVOCATION_REASONS = [
-  "unspecified",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "privilegeWithdrawn",
-  "aACompromise",
-] as const;
-
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 /** How long a CRL is valid (nextUpdate − thisUpdate): 7 days. A stale CRL is re-signed when served. */
 export const CRL_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;

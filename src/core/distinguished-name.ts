@@ -6,10 +6,8 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Name as AsnName, AttributeTypeAndValue, AttributeValue, RelativeDistinguishedName } from "@peculiar/asn1-x509";
 import { InvalidRequestError } from "./errors.js";
+import { SUBJECT_LIMITS } from "./subject-limits.js";
 import { Name } from "./x509.js";
-
-/** Upper bounds from RFC 5280 Appendix A (ub-common-name etc.). */
-export const SUBJECT_LIMITS = { commonName: 64, organization: 64, state: 128 } as const;
 
 /** Fields of a subject name, as the seed's requests carry them. */
 export interface SubjectFields {

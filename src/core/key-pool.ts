@@ -31,11 +31,6 @@ export interface KeyPairSource {
   take(algorithm: KeyAlgorithm): Promise<CryptoKeyPair>;
 }
 
-/** Keys generated on demand, one per call: what issuance does without a pool. */
-export function onDemandKeyPairs(crypto: Crypto = globalThis.crypto): KeyPairSource {
-  return { take: (algorithm) => generateKeyPair(algorithm, crypto) };
-}
-
 export interface KeyPoolOptions {
   /** Keys kept ready per pooled algorithm (1 to 64). */
   size: number;

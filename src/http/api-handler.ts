@@ -3,7 +3,7 @@
  * event, run one use case, map the result or error to a response. Handlers
  * built with it stay a few lines long.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { z } from "zod";
 import type { ObjectStore } from "../core/ports.js";
 import { idempotent } from "./idempotency.js";
@@ -13,7 +13,14 @@ import { errorResponse, HttpError } from "./problem.js";
 /** Largest request body accepted (bytes). API Gateway itself allows 10 MB; no request of ours needs more than this. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/**
+ * A Lambda handler of the API. Lambda passes its `context` (the time left is
+ * read from it); the local server passes none.
+ */
+export type ApiHandler = (
+  event: APIGatewayProxyEvent,
+  context?: Pick<Context, "getRemainingTimeInMillis">,
+) => Promise<APIGatewayProxyResult>;
 
 export interface ApiHandlerOptions {
   /** Store for `Idempotency-Key` records; when given, the route honours the header (use it on every POST). */
@@ -26,11 +33,14 @@ export function apiHandler(
   options: ApiHandlerOptions = {},
 ): ApiHandler {
   const { idempotencyStore } = options;
-  return (event) =>
+  return (event, context) =>
     // Every log line of this invocation carries the API Gateway request id.
     withLogContext({ requestId: event.requestContext?.requestId }, async () => {
       try {
-        return idempotencyStore ? await idempotent(event, idempotencyStore(), guarded(route)) : await route(event);
+        if (!idempotencyStore) return await route(event);
+        // An Idempotency-Key's claim lasts as long as this invocation may (see idempotency.ts).
+        const remainingTimeMs = context?.getRemainingTimeInMillis();
+        return await idempotent(event, idempotencyStore(), guarded(route), { remainingTimeMs });
       } catch (error) {
         return errorResponse(error);
       }
@@ -101,12 +111,6 @@ function safeDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-/** The value of a request header, matched case-insensitively. */
-export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === lower)?.[1] ?? undefined;
 }
 
 function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

@@ -19,6 +19,7 @@
  * (default), WARN or ERROR. ERROR and WARN go to stderr, the rest to stdout.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { processSingleton } from "../process-singleton.js";
 
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
@@ -31,18 +32,11 @@ export interface LogContext {
 const SEVERITY: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
 /**
- * One context store per process, shared through a global symbol: the local
- * server and each function bundle it loads carry their own copy of this
- * module, and must still see the same request context.
+ * One context store per process: the local server and each function bundle
+ * it loads carry their own copy of this module, and must still see the same
+ * request context.
  */
-const CONTEXT_STORE_KEY = Symbol.for("iot-certificates.log-context");
-const contextStore: AsyncLocalStorage<LogContext> = sharedContextStore();
-
-function sharedContextStore(): AsyncLocalStorage<LogContext> {
-  const slots = globalThis as Record<symbol, unknown>;
-  if (!(slots[CONTEXT_STORE_KEY] instanceof AsyncLocalStorage)) slots[CONTEXT_STORE_KEY] = new AsyncLocalStorage();
-  return slots[CONTEXT_STORE_KEY] as AsyncLocalStorage<LogContext>;
-}
+const contextStore = processSingleton("log-context", () => new AsyncLocalStorage<LogContext>());
 
 /** Runs `fn` with `context` (e.g. the request id) added to every entry it logs. */
 export function withLogContext<T>(context: LogContext, fn: () => T): T {
@@ -54,16 +48,13 @@ export function logError(message: string, error: unknown, fields: Record<string,
   write("ERROR", message, { ...fields, ...errorFields(error) });
 }
 
+/** Logs at WARN: something a user should look at that did not fail the request (an expiry scan cut short). */
 export function logWarn(message: string, fields: Record<string, unknown> = {}): void {
   write("WARN", message, fields);
 }
 
 export function logInfo(message: string, fields: Record<string, unknown> = {}): void {
   write("INFO", message, fields);
-}
-
-export function logDebug(message: string, fields: Record<string, unknown> = {}): void {
-  write("DEBUG", message, fields);
 }
 
 /** The configured level: `LOG_LEVEL`, then `AWS_LAMBDA_LOG_LEVEL`, else INFO. */

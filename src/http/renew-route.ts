@@ -11,7 +11,7 @@ import type { LeafKind } from "../core/certificate-profiles.js";
 import { renewCertificate } from "../core/lifecycle/renew-certificate.js";
 import type { CertificateImporter } from "../core/ports.js";
 import { type ApiHandler, apiHandler, jsonResponse, parseBody, parsePathParameter } from "./api-handler.js";
-import { renewedBody } from "./certificate-responses.js";
+import { renewedBody } from "./issued-leaf-responses.js";
 import { renewBody, serialNumber } from "./request-schemas.js";
 
 /** Device certificates are never imported into ACM: their renewal has no importer. */

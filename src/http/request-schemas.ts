@@ -8,14 +8,12 @@
  */
 import * as z from "zod";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
-import { REVOCATION_REASONS } from "../core/certificate-revocation-list.js";
-import { SUBJECT_LIMITS } from "../core/distinguished-name.js";
 import { CERTIFICATE_STATUSES } from "../core/inventory/certificate-status.js";
 import { MAX_PAGE_SIZE } from "../core/inventory/list-certificates.js";
+import { MAX_BATCH_SIZE } from "../core/issuance/batch-limits.js";
 import type { CreateIntermediateRequest } from "../core/issuance/create-intermediate-certificate-authority.js";
 import type { CreateRootRequest } from "../core/issuance/create-root-certificate-authority.js";
 import type { IssueDeviceBatchRequest } from "../core/issuance/issue-device-batch.js";
-import { MAX_BATCH_SIZE } from "../core/issuance/issue-device-batch.js";
 import type { IssueDeviceRequest } from "../core/issuance/issue-device-certificate.js";
 import type { IssueServerRequest } from "../core/issuance/issue-server-certificate.js";
 import { ACM_IMPORTABLE_KEY_ALGORITHMS, CA_KEY_ALGORITHMS, KEY_ALGORITHMS } from "../core/key-algorithms.js";
@@ -28,7 +26,9 @@ import {
   isUri,
   MAX_DNS_NAME_LENGTH,
 } from "../core/names.js";
+import { REVOCATION_REASONS } from "../core/revocation/revocation-reasons.js";
 import { isSerialNumber } from "../core/serial-number.js";
+import { SUBJECT_LIMITS } from "../core/subject-limits.js";
 import { MAX_VALIDITY_DAYS, VALIDITY_BEHAVIORS } from "../core/validity.js";
 
 /** Most extra SAN entries one certificate may ask for. */

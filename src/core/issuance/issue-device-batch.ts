@@ -7,14 +7,11 @@ import type { CertificateRepository } from "../certificate-repository.js";
 import { DependencyError, InvalidRequestError } from "../errors.js";
 import { announce, CollectingEventPublisher } from "../events/certificate-events.js";
 import { isRsa, type KeyAlgorithm } from "../key-algorithms.js";
+import { MAX_BATCH_SIZE, MAX_RSA_BATCH_SIZE } from "./batch-limits.js";
 import { issueDeviceCertificate } from "./issue-device-certificate.js";
 import type { IssuanceContext, IssuedCertificate, SignedRequest } from "./issued-certificate.js";
 import { loadSigningAuthority } from "./signing-authority.js";
 
-/** Most devices one batch may ask for. */
-export const MAX_BATCH_SIZE = 1000;
-/** Most server-generated RSA keys one batch may ask for (~0.2 s each: a larger batch would outlive a 30 s Lambda). */
-export const MAX_RSA_BATCH_SIZE = 100;
 /** Default key of batch devices: EC P-256 (fast to generate; RSA for fleets is slow). */
 export const DEFAULT_BATCH_KEY_ALGORITHM: KeyAlgorithm = "EC-P256";
 /** Devices issued at once unless the context says otherwise: enough to overlap storage round trips, few enough to bound memory. */

@@ -1,13 +1,10 @@
 import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
-import {
-  buildCertificateRevocationList,
-  CRL_VALIDITY_MS,
-  type RevocationReason,
-} from "../certificate-revocation-list.js";
+import { buildCertificateRevocationList, CRL_VALIDITY_MS } from "../certificate-revocation-list.js";
 import { announce, crlPublishedEvent } from "../events/certificate-events.js";
 import { loadSigningAuthority } from "../issuance/signing-authority.js";
 import type { EventPublisher } from "../ports.js";
 import { X509Crl } from "../x509.js";
+import type { RevocationReason } from "./revocation-reasons.js";
 
 /** What publishing a CRL needs besides the repository. */
 export interface RevocationContext {

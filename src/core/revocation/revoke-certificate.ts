@@ -1,10 +1,10 @@
 import type { CertificateKind } from "../certificate-profiles.js";
 import type { CertificateRecord, CertificateRepository, RevocationRecord } from "../certificate-repository.js";
-import type { RevocationReason } from "../certificate-revocation-list.js";
 import { ConflictError, InvalidRequestError, NotFoundError } from "../errors.js";
 import { announce, CollectingEventPublisher, revokedEvent } from "../events/certificate-events.js";
 import { revocationIssuer } from "../inventory/certificate-status.js";
 import { publishCertificateRevocationList, type RevocationContext } from "./publish-certificate-revocation-list.js";
+import type { RevocationReason } from "./revocation-reasons.js";
 
 export interface RevokeCertificateRequest {
   kind: CertificateKind;

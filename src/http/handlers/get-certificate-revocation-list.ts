@@ -9,7 +9,8 @@ import * as z from "zod";
 import { certificateRepository, eventPublisher } from "../../composition-root.js";
 import { pemDecode } from "../../core/pem.js";
 import { currentCertificateRevocationList } from "../../core/revocation/publish-certificate-revocation-list.js";
-import { apiHandler, headerValue, parsePathParameter, parseQuery } from "../api-handler.js";
+import { apiHandler, parsePathParameter, parseQuery } from "../api-handler.js";
+import { headerValue } from "../header-value.js";
 import { caName } from "../request-schemas.js";
 
 const crlQuery = z.strictObject({ format: z.enum(["der", "pem"], { error: "must be der or pem" }).optional() });

@@ -11,8 +11,9 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { certificateRepository } from "../../composition-root.js";
 import type { CertificateKind } from "../../core/certificate-profiles.js";
 import { getCertificate } from "../../core/inventory/get-certificate.js";
-import { apiHandler, headerValue, jsonResponse, parsePathParameter } from "../api-handler.js";
+import { apiHandler, jsonResponse, parsePathParameter } from "../api-handler.js";
 import { certificateDetailsBody } from "../certificate-responses.js";
+import { headerValue } from "../header-value.js";
 import { caName, serialNumber } from "../request-schemas.js";
 
 export const handler = apiHandler(async (event) => {

@@ -1,6 +1,7 @@
 /** `GET /openapi.json`: the OpenAPI 3 description, built from the request schemas. */
 import { openApiDocument } from "../api-description.js";
-import { apiHandler, headerValue, jsonResponse } from "../api-handler.js";
+import { apiHandler, jsonResponse } from "../api-handler.js";
+import { headerValue } from "../header-value.js";
 
 export const handler = apiHandler(async (event) => {
   const host = headerValue(event, "host");

@@ -2,7 +2,7 @@
 import { certificateRepository, configuredObjectStore, issuanceContext } from "../../composition-root.js";
 import { issueDeviceCertificate } from "../../core/issuance/issue-device-certificate.js";
 import { apiHandler, jsonResponse, parseBody } from "../api-handler.js";
-import { deviceIssuedBody } from "../certificate-responses.js";
+import { deviceIssuedBody } from "../issued-leaf-responses.js";
 import { issueDeviceBody } from "../request-schemas.js";
 
 export const handler = apiHandler(

@@ -7,7 +7,7 @@ import {
 } from "../../composition-root.js";
 import { issueServerCertificate } from "../../core/issuance/issue-server-certificate.js";
 import { apiHandler, jsonResponse, parseBody } from "../api-handler.js";
-import { serverIssuedBody } from "../certificate-responses.js";
+import { serverIssuedBody } from "../issued-leaf-responses.js";
 import { issueServerBody } from "../request-schemas.js";
 
 export const handler = apiHandler(

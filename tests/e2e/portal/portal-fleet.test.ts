@@ -10,7 +10,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_BATCH_SIZE } from "../../../src/core/issuance/issue-device-batch.js";
+import { MAX_BATCH_SIZE } from "../../../src/core/issuance/batch-limits.js";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
 import { type Browser, launchChromium } from "../../support/portal/browser.js";
 import { assertPortalServed, screenshot } from "../../support/portal/portal-page.js";

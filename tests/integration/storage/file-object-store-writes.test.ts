@@ -10,7 +10,6 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileObjectStore } from "../../../src/adapters/file-object-store.js";
-import { fileWriterThread } from "../../../src/adapters/file-writer-thread.js";
 import { DependencyError } from "../../../src/core/errors.js";
 import type { ObjectStore } from "../../../src/core/ports.js";
 import { temporaryDirectory } from "../../support/temporary-directory.js";
@@ -150,8 +149,7 @@ describe("FileObjectStore writes", () => {
     expect(readdirSync(directory.path).sort()).toEqual([".tmp", "a"]);
   });
 
-  it("hands many writes of one turn to the writer thread, with the same outcomes, modes and no temporary file", async () => {
-    const before = fileWriterThread().handedOver;
+  it("does many writes at once (a batch of devices) with the right outcomes, modes and no temporary file", async () => {
     expect(await store.putIfAbsent("fleet/taken.pem", "first\n", PEM)).toBe(true);
     const keys = Array.from({ length: 40 }, (_, index) => `fleet/d-${index}/ab/certificate.pem`);
     const outcomes = await Promise.all([
@@ -160,7 +158,6 @@ describe("FileObjectStore writes", () => {
       store.putIfAbsent("fleet/taken.pem", "second\n", PEM),
       ...keys.map((key) => store.putIfAbsent(`inventory/device/${key.split("/")[1]}`, "", "application/octet-stream")),
     ]);
-    expect(fileWriterThread().handedOver - before).toBe(91);
     expect(outcomes.slice(0, 40)).toEqual(keys.map(() => true));
     expect(outcomes.slice(40, 51)).toEqual(Array.from({ length: 11 }, () => false));
     expect(outcomes.slice(51)).toEqual(keys.map(() => true));
@@ -172,22 +169,7 @@ describe("FileObjectStore writes", () => {
     expect(temporaryFiles()).toEqual([]);
   });
 
-  it("lets exactly one of many writers of one key win, whether in place or on the thread", async () => {
-    const key = "race/ab/certificate.pem";
-    const onThread = Promise.all(
-      Array.from({ length: 20 }, (_, index) => store.putIfAbsent(key, `thread ${index}\n`, PEM)),
-    );
-    const inPlace = new Promise<boolean>((resolve, reject) =>
-      setImmediate(() => store.putIfAbsent(key, "in place\n", PEM).then(resolve, reject)),
-    );
-    const outcomes = [...(await onThread), await inPlace];
-    expect(outcomes.filter(Boolean)).toHaveLength(1);
-    const winner = outcomes.indexOf(true);
-    expect(await store.get(key)).toBe(winner === 20 ? "in place\n" : `thread ${winner}\n`);
-    expect(temporaryFiles()).toEqual([]);
-  });
-
-  it("reports a write the thread could not do as a DependencyError naming the key, and leaves no temporary file", async () => {
+  it("reports writes that fail as DependencyErrors naming the key naming the key, and leaves no temporary file", async () => {
     await store.putIfAbsent("blocked", "a file where a folder must go", PEM);
     const writes = Array.from({ length: 20 }, (_, index) => store.putIfAbsent(`blocked/d-${index}.pem`, "x", PEM));
     const results = await Promise.allSettled(writes);

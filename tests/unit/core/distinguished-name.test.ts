@@ -6,10 +6,11 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { buildCertificate } from "../../../src/core/certificate-builder.js";
-import { SUBJECT_LIMITS, toX509Name } from "../../../src/core/distinguished-name.js";
+import { toX509Name } from "../../../src/core/distinguished-name.js";
 import { InvalidRequestError } from "../../../src/core/errors.js";
 import { generateKeyPair } from "../../../src/core/key-algorithms.js";
 import { SoftwareSigner } from "../../../src/core/signer.js";
+import { SUBJECT_LIMITS } from "../../../src/core/subject-limits.js";
 import { validityPeriod } from "../../../src/core/validity.js";
 import { Name, X509Certificate } from "../../../src/core/x509.js";
 

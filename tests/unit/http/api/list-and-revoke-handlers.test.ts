@@ -344,8 +344,8 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
     expect(written).toEqual(
       expect.arrayContaining([
         `revocations/intermediate/devices/${serial}.json`,
-        expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/request\.json$/),
-        expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/response\.json$/),
+        expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/claim-0\.json$/),
+        expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/response-0\.json$/),
       ]),
     );
     timeline.length = 0;
@@ -354,7 +354,7 @@ describe("POST /certificates/device/{serial_number}/revoke (revoke-certificate h
     expect(retry.headers?.["Idempotent-Replayed"]).toBe("true");
     expect(retry.body).toBe(first.body);
     expect(putCalls().map((call) => call.key)).toEqual([
-      expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/request\.json$/),
+      expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/claim-0\.json$/),
     ]);
   });
 });

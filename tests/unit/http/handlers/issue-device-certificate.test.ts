@@ -6,11 +6,13 @@
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../../../src/http/handlers/issue-device-certificate.js";
+import { CLAIM_DEADLINE_MARGIN_MS } from "../../../../src/http/idempotency.js";
 import type { RecordingObjectStore } from "../../../support/api/memory-bucket.js";
 import { splitPemChain } from "../../../support/openssl.js";
 import { CLIENT_AUTH, inspectCertificate, isSignedBy } from "../../core/issuance/inspect-certificate.js";
 import type { MemoryHierarchy } from "../../core/issuance/memory-hierarchy.js";
 import {
+  apiEvent,
   effects,
   expectProblem,
   issuerMaterial,
@@ -131,5 +133,33 @@ describe("POST /certificates/device", () => {
     expect(store.keys().some((key) => key.endsWith("certificate.json") || key.startsWith("inventory/device/"))).toBe(
       false,
     );
+  });
+
+  it("with Idempotency-Key, answers 201 with the certificate and its key even when the response cannot be stored", async () => {
+    store.failWhen = (call) =>
+      call.operation === "putIfAbsent" && /^idempotency\/.*\/response-\d+\.json$/.test(call.key);
+    const event = apiEvent({
+      method: "POST",
+      resource: ROUTE,
+      body: { device_id: "sensor-3", issuer: "devices", key_algorithm: "EC-P256" },
+      headers: { "Idempotency-Key": "store-fails" },
+    });
+    const result = await handler(event, { getRemainingTimeInMillis: () => 20_000 });
+    expect(result.statusCode).toBe(201);
+    const body = json(result);
+    expect(body.private_key).toContain("-----BEGIN PRIVATE KEY-----");
+    const device = inspectCertificate(body.certificate);
+    expect(device.subject).toEqual({ CN: ["sensor-3"] });
+    expect(await isSignedBy(device.certificate, inspectCertificate(pki.devices.record.certificate).certificate)).toBe(
+      true,
+    );
+    // Issued and listed as usual; the key's claim stays, in progress for the invocation's time plus the margin.
+    expect(store.keys()).toContain(`device_certificates/sensor-3/${body.serial_number}/certificate.json`);
+    const claims = store.keys().filter((key) => key.startsWith("idempotency/"));
+    expect(claims).toEqual([expect.stringMatching(/^idempotency\/[0-9a-f]{64}\/claim-0\.json$/)]);
+    const claim = JSON.parse(store.body(claims[0] as string));
+    expect(Date.parse(claim.in_progress_until) - Date.parse(claim.created_at)).toBe(20_000 + CLAIM_DEADLINE_MARGIN_MS);
+    // A retry meanwhile is told to wait, not given a second certificate.
+    expectProblem(await handler(event), 409, "Idempotency-Key");
   });
 });

@@ -1,0 +1,11 @@
+/**
+ * How large one batch of devices may be. A module of its own, free of the
+ * issuance code (and @peculiar/x509): the request schemas (and so every
+ * function bundle) import it.
+ */
+
+/** Most devices one batch may ask for. */
+export const MAX_BATCH_SIZE = 1000;
+
+/** Most server-generated RSA keys one batch may ask for (~0.2 s each: a larger batch would outlive a 30 s Lambda). */
+export const MAX_RSA_BATCH_SIZE = 100;
