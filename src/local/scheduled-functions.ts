@@ -55,15 +55,17 @@ export async function loadScheduledFunctions(options: {
 }
 
 /**
- * Runs each function now and then at its interval; one run at a time per
- * function (a slow run is not overlapped). Failures are reported and the
- * schedule goes on. Returns a function that stops the timers.
+ * Runs each function after `firstRunDelayMs` (default 0) and then at its
+ * interval; one run at a time per function (a slow run is not overlapped).
+ * Failures are reported and the schedule goes on. Returns a function that
+ * stops the timers.
  */
 export function startSchedules(
   functions: ScheduledFunction[],
   onError: (fn: ScheduledFunction, error: unknown) => void,
+  options: { firstRunDelayMs?: number } = {},
 ): () => void {
-  const timers = functions.map((fn) => {
+  const timers = functions.flatMap((fn) => {
     let busy = false;
     const tick = () => {
       if (busy) return;
@@ -74,10 +76,10 @@ export function startSchedules(
           busy = false;
         });
     };
-    tick();
-    return setInterval(tick, fn.intervalMs).unref();
+    const first = setTimeout(tick, options.firstRunDelayMs ?? 0).unref();
+    return [first, setInterval(tick, fn.intervalMs).unref()];
   });
   return () => {
-    for (const timer of timers) clearInterval(timer);
+    for (const timer of timers) clearTimeout(timer);
   };
 }

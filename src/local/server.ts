@@ -446,6 +446,9 @@ function sendProblem(
   response.end(JSON.stringify(problem(status, title, detail)));
 }
 
+/** How long after the start the scheduled functions first run. */
+const SCHEDULES_START_DELAY_MS = 1_000;
+
 /** How long a line written to standard output may wait to be written with the lines after it. */
 const STANDARD_OUTPUT_DELAY_MS = 50;
 
@@ -534,9 +537,12 @@ async function main(): Promise<void> {
     );
     for (const route of routes) console.log(`  ${route.method.padEnd(5)} ${route.resource}`);
     for (const warning of security.warnings) console.error(`warning: ${warning}`);
-    // After the banner: the expiry scan runs now and then daily (its own log line says what it found).
-    stopSchedules = startSchedules(scheduled, (fn, error) =>
-      logError(`scheduled function ${fn.logicalId} failed`, error),
+    // The expiry scan runs a second after the start (the banner is written by then, before anything the
+    // scan's first AWS call may print on stderr) and then daily; its own log line says what it found.
+    stopSchedules = startSchedules(
+      scheduled,
+      (fn, error) => logError(`scheduled function ${fn.logicalId} failed`, error),
+      { firstRunDelayMs: SCHEDULES_START_DELAY_MS },
     );
   });
   // Finish the requests in flight, drop idle keep-alive connections (a browser holds some), and do not wait longer than 5 s.
