@@ -50,7 +50,7 @@ import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js
 import { CertificateRepository } from "./core/certificate-repository.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
-import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/scan-expiring-certificates.js";
+import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/expiry-warning-days.js";
 import type { CertificateImporter, EventPublisher, ObjectStore } from "./core/ports.js";
 import { logError } from "./http/log.js";
 import { processSingleton, removeProcessSingleton } from "./process-singleton.js";

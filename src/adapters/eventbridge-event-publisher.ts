@@ -13,7 +13,8 @@
  * throws, since the certificates are stored by then.
  */
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { type CertificateEvent, EVENT_SOURCE } from "../core/events/certificate-events.js";
+import type { CertificateEvent } from "../core/events/certificate-events.js";
+import { EVENT_SOURCE } from "../core/events/event-types.js";
 import type { EventPublisher } from "../core/ports.js";
 import { reportToStandardError, type UndeliveredEventsReporter } from "./undelivered-events.js";
 

@@ -9,7 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type CertificateEvent, EVENT_SOURCE } from "../core/events/certificate-events.js";
+import type { CertificateEvent } from "../core/events/certificate-events.js";
+import { EVENT_SOURCE } from "../core/events/event-types.js";
 import type { EventPublisher } from "../core/ports.js";
 import { reportToStandardError, type UndeliveredEventsReporter } from "./undelivered-events.js";
 

@@ -13,7 +13,7 @@
  * so, and the Postman collection turns them into captured variables.
  */
 import * as z from "zod";
-import { DETAIL_TYPES, EVENT_SOURCE } from "../core/events/certificate-events.js";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../core/events/event-types.js";
 import {
   CRL_PEM_EXAMPLE,
   certificateDetailsExample,

@@ -11,20 +11,9 @@ import type { CertificateRecord, InventoryEntry, RevocationRecord } from "../cer
 import { STORAGE_PREFIXES } from "../certificate-repository.js";
 import type { EventPublisher } from "../ports.js";
 import { SubjectAlternativeNameExtension, X509Certificate } from "../x509.js";
+import { DETAIL_TYPES, type DetailType } from "./event-types.js";
 
-/** The `source` of every event. */
-export const EVENT_SOURCE = "iot-certificates";
-
-/** The `detail-type` of each event. */
-export const DETAIL_TYPES = {
-  issued: "Certificate Issued",
-  renewed: "Certificate Renewed",
-  revoked: "Certificate Revoked",
-  crlPublished: "CRL Published",
-  expiring: "Certificate Expiring",
-} as const;
-
-export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+export { DETAIL_TYPES, type DetailType, EVENT_SOURCE } from "./event-types.js";
 
 /** The JSON field that names a certificate of each kind, as in the API's responses. */
 const SUBJECT_FIELD: Record<CertificateKind, "name" | "fqdn" | "device_id"> = {

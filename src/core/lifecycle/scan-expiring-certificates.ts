@@ -20,11 +20,7 @@ import type { CertificateRepository, InventoryEntry } from "../certificate-repos
 import { announce, type CertificateEvent, expiringEvent } from "../events/certificate-events.js";
 import { revocationIssuer } from "../inventory/certificate-status.js";
 import type { EventPublisher } from "../ports.js";
-
-/** Default thresholds, in days before notAfter. */
-export const DEFAULT_EXPIRY_WARNING_DAYS: readonly number[] = [30, 7, 1];
-/** Largest threshold accepted. */
-export const MAX_EXPIRY_WARNING_DAYS = 365;
+import { DEFAULT_EXPIRY_WARNING_DAYS } from "./expiry-warning-days.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /**

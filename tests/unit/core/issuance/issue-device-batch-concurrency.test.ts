@@ -12,11 +12,13 @@ import { createMemoryHierarchy } from "./memory-hierarchy.js";
 
 /**
  * The store, holding each device's writes until `expected` devices are
- * writing at once (or 300 ms after the first device write, when fewer ever
- * get there), and recording the most certificate folders written at once.
+ * writing at once (or once no new device has started writing for 300 ms,
+ * when fewer ever get there), and recording the most certificate folders
+ * written at once.
  * Held writes make the figure independent of the machine's speed: a batch
  * that issues N at once shows exactly N, never fewer because some finished
- * early; the wait starts at the first write, not before the batch's own work.
+ * early; the wait restarts at each device's first write, so a loaded machine's
+ * slower signing does not open the gate early.
  */
 function gatedStore(store: ObjectStore, expected: number): { store: ObjectStore; mostFoldersAtOnce: () => number } {
   const inFlight = new Map<string, number>();
@@ -37,7 +39,10 @@ function gatedStore(store: ObjectStore, expected: number): { store: ObjectStore;
     async putIfAbsent(key, body, contentType) {
       const folder = key.startsWith("device_certificates/") ? key.split("/").slice(0, 3).join("/") : undefined;
       if (!folder) return store.putIfAbsent(key, body, contentType);
-      timer ??= setTimeout(open, 300);
+      // Fewer than `expected` may ever come: open 300 ms after the last new arrival, so that a slow
+      // (loaded) machine that takes longer to reach its next device write still shows them all.
+      clearTimeout(timer);
+      timer = setTimeout(open, 300);
       inFlight.set(folder, (inFlight.get(folder) ?? 0) + 1);
       most = Math.max(most, inFlight.size);
       if (inFlight.size >= expected) {
