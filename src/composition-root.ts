@@ -26,6 +26,15 @@
  *   off). The local server sets 4; a Lambda function leaves it off, since it is
  *   frozen between invocations and could not refill a pool (core/key-pool.ts).
  *
+ * - `DEFAULT_CA_KEY_STORAGE`: where a new CA's key goes when its request has
+ *   no `key_storage`: `s3` (default; a PEM in the store) or `kms` (an AWS KMS
+ *   key that never leaves KMS). The template sets it from `DefaultCaKeyStorage`.
+ *   `kms` needs `CERTIFICATE_BUCKET_NAME`: the local store has no KMS.
+ * - `STACK_NAME`: the project tag's value on KMS CA keys and their aliases'
+ *   prefix (`alias/<stack>/<kind>/<name>`); default `iot-certificates-local`.
+ *   The KMS client honours `ENDPOINT_URL`, `AWS_ENDPOINT_URL_KMS` and
+ *   `AWS_ENDPOINT_URL` like the others.
+ *
  * Test seam: `useServicesForTesting({ objectStore, importer })` makes
  * `configuredObjectStore()` and `certificateImporter()` return the given port
  * implementations (and `certificateRepository()` one on the given store) until
@@ -37,10 +46,19 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
+import {
+  CA_KEY_STORAGES,
+  type CaKeyCustodies,
+  type CaKeyCustody,
+  type CaKeyStorage,
+  caKeyCustodies,
+  SoftwareCaKeyCustody,
+} from "./core/ca-key-custody.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import type { CertificateImporter, ObjectStore } from "./core/ports.js";
+import { logWarn } from "./http/log.js";
 
 export type Configuration =
   | {
@@ -179,11 +197,73 @@ function lazyAcmCertificateImporter(config: Extract<Configuration, { storage: "s
   };
 }
 
+/** Default of `STACK_NAME` (the local server's KMS tag value and alias prefix). */
+export const DEFAULT_STACK_NAME = "iot-certificates-local";
+
+/** Reads `DEFAULT_CA_KEY_STORAGE`: `s3` when unset; an Error naming the variable when it is neither s3 nor kms. */
+export function defaultCaKeyStorage(env: NodeJS.ProcessEnv = process.env): CaKeyStorage {
+  const value = env.DEFAULT_CA_KEY_STORAGE?.trim() || "s3";
+  if (!(CA_KEY_STORAGES as readonly string[]).includes(value)) {
+    throw new Error(`DEFAULT_CA_KEY_STORAGE must be one of ${CA_KEY_STORAGES.join(", ")}; got '${value}'`);
+  }
+  return value as CaKeyStorage;
+}
+
+/** What a `kms` request is told when this deployment has no KMS. */
+export const KMS_NEEDS_AWS =
+  "key_storage 'kms' needs AWS: set CERTIFICATE_BUCKET_NAME (and AWS credentials and region) so the CA key is created in AWS KMS; the local store keeps CA keys as files only (use key_storage 's3')";
+
+let caKeys: CaKeyCustodies | undefined;
+
+/**
+ * The CA key custodies of this deployment: the software custody on the
+ * certificate repository, and AWS KMS in the S3 configuration (its client
+ * made once per execution environment, at its first use).
+ */
+export function caKeyCustodiesOfDeployment(env: NodeJS.ProcessEnv = process.env): CaKeyCustodies {
+  if (!caKeys) {
+    const config = currentConfiguration();
+    caKeys = caKeyCustodies({
+      software: new SoftwareCaKeyCustody(certificateRepository()),
+      kms:
+        config.storage === "s3" ? lazyKmsCaKeyCustody(config, env.STACK_NAME?.trim() || DEFAULT_STACK_NAME) : undefined,
+      defaultStorage: defaultCaKeyStorage(env),
+      unavailable: { kms: KMS_NEEDS_AWS },
+    });
+  }
+  return caKeys;
+}
+
+/** The KMS custody, loading `@aws-sdk/client-kms` at its first use (functions that never sign never load it). */
+function lazyKmsCaKeyCustody(config: Extract<Configuration, { storage: "s3" }>, stackName: string): CaKeyCustody {
+  let loading: Promise<CaKeyCustody> | undefined;
+  const load = async (): Promise<CaKeyCustody> => {
+    const [{ KMSClient }, { KmsCaKeyCustody }] = await Promise.all([
+      import("@aws-sdk/client-kms"),
+      import("./adapters/kms-ca-key-custody.js"),
+    ]);
+    return new KmsCaKeyCustody(new KMSClient(awsClientSettings(config)), { stackName, warn: logWarn });
+  };
+  const custody = () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined; // a failed load is retried by the next use
+      throw error;
+    });
+    return loading;
+  };
+  return {
+    storage: "kms",
+    createKey: async (params) => (await custody()).createKey(params),
+    signerFor: async (record) => (await custody()).signerFor(record),
+  };
+}
+
 /** Settings of issuance that come from the environment. */
 export function issuanceContext(env: NodeJS.ProcessEnv = process.env): IssuanceContext {
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
   const keyPairs = keyPool(env);
   return {
+    caKeys: caKeyCustodiesOfDeployment(env),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(keyPairs ? { keyPairs } : {}),
     // The local store's writer thread overlaps 64 devices' writes with signing (a batch of 1,000:
@@ -232,6 +312,7 @@ export function useServicesForTesting(services: { objectStore?: ObjectStore; imp
   objectStore = services.objectStore;
   repository = undefined;
   importer = services.importer;
+  caKeys = undefined;
 }
 
 /** Forgets every created service, so tests can change the environment between cases. */
@@ -243,6 +324,7 @@ export function resetServicesForTesting(): void {
   objectStore = undefined;
   repository = undefined;
   importer = undefined;
+  caKeys = undefined;
   s3Client?.destroy();
   s3Client = undefined;
 }

@@ -30,6 +30,7 @@
  * shows (`<id>` is the CA name or the leaf's serial), so a page of 1,000
  * certificates is one LIST request and no GETs.
  */
+import type { CaKeyStorage } from "./ca-key-custody.js";
 import type { CertificateAuthorityKind, CertificateKind } from "./certificate-profiles.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm } from "./key-algorithms.js";
@@ -66,6 +67,10 @@ export interface CertificateRecord {
   acm_certificate_arn?: string;
   /** True when the certificate was issued for a CSR (the service never had its key). */
   from_csr?: boolean;
+  /** CAs: where the CA's private key is kept; absent means `s3` (records made before the choice existed). */
+  key_storage?: CaKeyStorage;
+  /** CAs whose key is in AWS KMS: the key's ARN (the key never leaves KMS). */
+  kms_key_arn?: string;
 }
 
 /** What the inventory knows of a certificate without reading its record. */

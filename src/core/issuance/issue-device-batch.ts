@@ -52,7 +52,7 @@ export async function issueDeviceBatch(
     );
   }
   // Fail fast, before any device, when the issuer is missing.
-  await loadSigningAuthority(repository, "intermediate", common.issuer ?? "default", context.crypto);
+  await loadSigningAuthority(repository, "intermediate", common.issuer ?? "default", context);
 
   const results: BatchItemResult[] = new Array(items.length);
   let next = 0;

@@ -1,3 +1,4 @@
+import type { CaKeyCustodies, CaKeyStorage } from "../ca-key-custody.js";
 import type { CertificateRecord } from "../certificate-repository.js";
 import type { KeyAlgorithm } from "../key-algorithms.js";
 import type { KeyPairSource } from "../key-pool.js";
@@ -33,6 +34,11 @@ export interface IssuanceContext {
    * (~800 PUTs per second) stay well below.
    */
   batchConcurrency?: number | undefined;
+  /**
+   * Where CA keys are made and how stored ones sign. By default only the
+   * software custody (keys stored as PEMs in the repository), default `s3`.
+   */
+  caKeys?: CaKeyCustodies | undefined;
 }
 
 /** Fields common to every certificate request. */
@@ -61,3 +67,9 @@ export interface LeafRequest extends SignedRequest {
 }
 
 export const DEFAULT_CA_NAME = "default";
+
+/** Fields of a CA request. */
+export interface CaRequest {
+  /** Where the CA's private key is kept; the deployment's default (`caKeys.defaultStorage`) when absent. */
+  keyStorage?: CaKeyStorage | undefined;
+}

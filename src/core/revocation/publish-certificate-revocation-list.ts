@@ -1,3 +1,4 @@
+import type { CaKeyCustodies } from "../ca-key-custody.js";
 import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
 import {
   buildCertificateRevocationList,
@@ -7,6 +8,14 @@ import {
 import { loadSigningAuthority } from "../issuance/signing-authority.js";
 import { X509Crl } from "../x509.js";
 
+/** What signing a CRL depends on. */
+export interface CrlContext {
+  clock?: (() => Date) | undefined;
+  crypto?: Crypto | undefined;
+  /** How the CA's key signs; the software custody on the repository by default. */
+  caKeys?: CaKeyCustodies | undefined;
+}
+
 /**
  * Signs and stores a new CRL of `issuer` listing all its revocations. The CRL
  * number is the signing time in milliseconds, so numbers only grow; a
@@ -15,10 +24,13 @@ import { X509Crl } from "../x509.js";
 export async function publishCertificateRevocationList(
   issuer: IssuerRef,
   repository: CertificateRepository,
-  context: { clock?: () => Date; crypto?: Crypto } = {},
+  context: CrlContext = {},
 ): Promise<string> {
   const { clock = () => new Date(), crypto = globalThis.crypto } = context;
-  const authority = await loadSigningAuthority(repository, issuer.kind, issuer.name, crypto);
+  const authority = await loadSigningAuthority(repository, issuer.kind, issuer.name, {
+    crypto,
+    caKeys: context.caKeys,
+  });
   const revocations = await repository.listRevocations(issuer);
   const now = clock();
   for (let attempt = 0; ; attempt += 1) {
@@ -45,7 +57,7 @@ export async function publishCertificateRevocationList(
 export async function currentCertificateRevocationList(
   issuer: IssuerRef,
   repository: CertificateRepository,
-  context: { clock?: () => Date; crypto?: Crypto } = {},
+  context: CrlContext = {},
 ): Promise<string> {
   const now = (context.clock ?? (() => new Date()))();
   await repository.getAuthority(issuer.kind, issuer.name, "name");

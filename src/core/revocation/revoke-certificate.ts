@@ -3,7 +3,7 @@ import type { CertificateRecord, CertificateRepository, RevocationRecord } from 
 import type { RevocationReason } from "../certificate-revocation-list.js";
 import { ConflictError, InvalidRequestError, NotFoundError } from "../errors.js";
 import { revocationIssuer } from "../inventory/certificate-status.js";
-import { publishCertificateRevocationList } from "./publish-certificate-revocation-list.js";
+import { type CrlContext, publishCertificateRevocationList } from "./publish-certificate-revocation-list.js";
 
 export interface RevokeCertificateRequest {
   kind: CertificateKind;
@@ -28,7 +28,7 @@ export interface RevokedCertificate {
 export async function revokeCertificate(
   request: RevokeCertificateRequest,
   repository: CertificateRepository,
-  context: { clock?: () => Date; crypto?: Crypto } = {},
+  context: CrlContext = {},
 ): Promise<RevokedCertificate> {
   const { kind, id, reason = "unspecified" } = request;
   if (kind === "root") {

@@ -6,7 +6,7 @@
  * `default`), so the kind is part of the path.
  */
 import * as z from "zod";
-import { certificateRepository } from "../../composition-root.js";
+import { caKeyCustodiesOfDeployment, certificateRepository } from "../../composition-root.js";
 import { pemDecode } from "../../core/pem.js";
 import { currentCertificateRevocationList } from "../../core/revocation/publish-certificate-revocation-list.js";
 import { apiHandler, headerValue, parsePathParameter, parseQuery } from "../api-handler.js";
@@ -18,7 +18,9 @@ export const handler = apiHandler(async (event) => {
   const kind = event.resource.startsWith("/crl/root/") ? "root" : "intermediate";
   const name = parsePathParameter(event, "name", caName);
   const { format } = parseQuery(event, crlQuery);
-  const pem = await currentCertificateRevocationList({ kind, name }, certificateRepository());
+  const pem = await currentCertificateRevocationList({ kind, name }, certificateRepository(), {
+    caKeys: caKeyCustodiesOfDeployment(),
+  });
   if (
     format === "pem" ||
     (format === undefined && /application\/x-pem-file/.test(headerValue(event, "accept") ?? ""))

@@ -3,7 +3,7 @@
  * server or device certificate (body: optional RFC 5280 `reason`) and
  * re-signs the issuer's CRL. Roots answer 400: nothing above them signs a CRL.
  */
-import { certificateRepository, configuredObjectStore } from "../../composition-root.js";
+import { caKeyCustodiesOfDeployment, certificateRepository, configuredObjectStore } from "../../composition-root.js";
 import { revokeCertificate } from "../../core/revocation/revoke-certificate.js";
 import { apiHandler, jsonResponse, parseBody, parsePathParameter } from "../api-handler.js";
 import { revokedBody } from "../certificate-responses.js";
@@ -18,7 +18,9 @@ export const handler = apiHandler(
         ? parsePathParameter(event, "name", caName)
         : parsePathParameter(event, "serial_number", serialNumber);
     const { reason } = parseBody(event, revokeBody);
-    const revoked = await revokeCertificate({ kind, id, reason }, certificateRepository());
+    const revoked = await revokeCertificate({ kind, id, reason }, certificateRepository(), {
+      caKeys: caKeyCustodiesOfDeployment(),
+    });
     return jsonResponse(200, revokedBody(revoked));
   },
   { idempotencyStore: configuredObjectStore },
