@@ -6,7 +6,7 @@
  * context and Mosquitto accept them; the bucket holds no private key of a KMS
  * CA; mixed hierarchies (KMS over S3 and S3 over KMS) work.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeKeyCommand, KMSClient, ListAliasesCommand, ListResourceTagsCommand } from "@aws-sdk/client-kms";
@@ -245,6 +245,39 @@ describe("KMS-backed CAs through the local server on moto_server (S3, ACM, KMS)"
       expect(result.output).toContain("OK");
       expect(result.ok).toBe(true);
     }
+  });
+
+  it("iot-certs init --key-storage kms creates a KMS hierarchy and reports each CA's storage", async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(process.cwd(), "dist/cli/iot-certs.mjs"), ...args], {
+          env: { ...process.env, IOT_CERTS_API: api.baseUrl },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk) => (stdout += chunk));
+        child.stderr.on("data", (chunk) => (stderr += chunk));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      });
+    const names = ["--root", "cli-root", "--servers", "cli-servers", "--devices", "cli-devices"];
+    const first = await cli(["init", ...names, "--key-algorithm", "EC-P256", "--key-storage", "kms", "--json"]);
+    expect(first.code, first.stderr).toBe(0);
+    const { cas } = JSON.parse(first.stdout);
+    expect(cas).toHaveLength(3);
+    for (const ca of cas) {
+      expect(ca).toMatchObject({ outcome: "created", key_algorithm: "EC-P256", key_storage: "kms" });
+      expect(ca.kms_key_arn).toMatch(/^arn:aws:kms:/);
+    }
+    const again = await cli(["init", ...names, "--key-storage", "s3"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.split("\n")).toEqual([
+      "reused   root/cli-root  EC-P256  kms  (asked s3)",
+      "reused   intermediate/cli-servers  EC-P256  kms  (asked s3)",
+      "reused   intermediate/cli-devices  EC-P256  kms  (asked s3)",
+      "",
+    ]);
+    expect(again.stderr).toContain("root/cli-root exists with key storage kms, not s3 as asked");
   });
 
   it("the bucket holds no private key of a KMS CA: every PRIVATE KEY in it is a leaf's or an S3 CA's", async () => {
