@@ -33,7 +33,9 @@
  * - `STACK_NAME`: the project tag's value on KMS CA keys and their aliases'
  *   prefix (`alias/<stack>/<kind>/<name>`); default `iot-certificates-local`.
  *   The KMS client honours `ENDPOINT_URL`, `AWS_ENDPOINT_URL_KMS` and
- *   `AWS_ENDPOINT_URL` like the others.
+ *   `AWS_ENDPOINT_URL` like the others, and retries in the SDK's `adaptive`
+ *   mode unless `AWS_RETRY_MODE` says otherwise (it rate-limits itself
+ *   after throttling: KMS's Sign quotas are per account and Region).
  *
  * Test seam: `useServicesForTesting({ objectStore, importer })` makes
  * `configuredObjectStore()` and `certificateImporter()` return the given port
@@ -226,7 +228,13 @@ export function caKeyCustodiesOfDeployment(env: NodeJS.ProcessEnv = process.env)
     caKeys = caKeyCustodies({
       software: new SoftwareCaKeyCustody(certificateRepository()),
       kms:
-        config.storage === "s3" ? lazyKmsCaKeyCustody(config, env.STACK_NAME?.trim() || DEFAULT_STACK_NAME) : undefined,
+        config.storage === "s3"
+          ? lazyKmsCaKeyCustody(
+              config,
+              env.STACK_NAME?.trim() || DEFAULT_STACK_NAME,
+              env.AWS_RETRY_MODE?.trim() || undefined,
+            )
+          : undefined,
       defaultStorage: defaultCaKeyStorage(env),
       unavailable: { kms: KMS_NEEDS_AWS },
     });
@@ -235,14 +243,24 @@ export function caKeyCustodiesOfDeployment(env: NodeJS.ProcessEnv = process.env)
 }
 
 /** The KMS custody, loading `@aws-sdk/client-kms` at its first use (functions that never sign never load it). */
-function lazyKmsCaKeyCustody(config: Extract<Configuration, { storage: "s3" }>, stackName: string): CaKeyCustody {
+function lazyKmsCaKeyCustody(
+  config: Extract<Configuration, { storage: "s3" }>,
+  stackName: string,
+  retryModeOverride: string | undefined,
+): CaKeyCustody {
   let loading: Promise<CaKeyCustody> | undefined;
   const load = async (): Promise<CaKeyCustody> => {
     const [{ KMSClient }, { KmsCaKeyCustody }] = await Promise.all([
       import("@aws-sdk/client-kms"),
       import("./adapters/kms-ca-key-custody.js"),
     ]);
-    return new KmsCaKeyCustody(new KMSClient(awsClientSettings(config)), { stackName, warn: logWarn });
+    // Adaptive retries: on throttling the SDK also slows this client's own sending (a token bucket that follows
+    // KMS's answers), so a batch's concurrent signatures settle within the account's Sign quota. AWS_RETRY_MODE wins.
+    const retryMode = retryModeOverride ?? "adaptive";
+    return new KmsCaKeyCustody(new KMSClient({ ...awsClientSettings(config), retryMode }), {
+      stackName,
+      warn: logWarn,
+    });
   };
   const custody = () => {
     loading ??= load().catch((error: unknown) => {
