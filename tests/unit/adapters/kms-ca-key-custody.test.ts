@@ -6,6 +6,7 @@
  * signature is checked with node:crypto and every chain with openssl.
  * moto_server proves the protocol in tests/integration/storage/kms-on-moto.test.ts.
  */
+import { spawnSync } from "node:child_process";
 import {
   constants,
   createHash,
@@ -31,6 +32,8 @@ import {
 } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { KmsCaKeyCustody } from "../../../src/adapters/kms-ca-key-custody.js";
 import { KmsSigner } from "../../../src/adapters/kms-signer.js";
@@ -47,6 +50,7 @@ import { problemFor } from "../../../src/http/problem.js";
 import { opensslVerify } from "../../support/openssl.js";
 import { type RecordingServer, startRecordingServer } from "../../support/recording-http-server.js";
 import { MemoryObjectStore } from "../../support/storage/memory-object-store.js";
+import { temporaryDirectory } from "../../support/temporary-directory.js";
 
 const STACK = "iot-certs-test";
 const kms = mockClient(KMSClient);
@@ -347,6 +351,45 @@ describe("mixed hierarchies and CRLs", () => {
       });
       expect(verified.output).toContain("OK");
       expect(verified.ok).toBe(true);
+    }
+  });
+
+  it("a CRL over 4,096 bytes is signed as a DIGEST, and openssl crl -verify accepts it", async () => {
+    const { record } = await createRootCertificateAuthority(
+      { name: "big", keyAlgorithm: "RSA-2048" },
+      repository,
+      context,
+    );
+    for (let index = 0; index < 150; index++) {
+      await repository.addRevocation(
+        { kind: "root", name: "big" },
+        {
+          kind: "intermediate",
+          serial_number: `4${index.toString(16).padStart(31, "0")}`,
+          subject_id: `gone-${index}`,
+          reason: "keyCompromise",
+          revoked_at: "2026-01-01T00:00:00.000Z",
+        },
+      );
+    }
+    kms.resetHistory();
+    const crl = await publishCertificateRevocationList({ kind: "root", name: "big" }, repository, context);
+    const [sign] = kms.commandCalls(SignCommand);
+    expect(sign?.args[0].input).toMatchObject({ MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" });
+    expect(sign?.args[0].input.Message).toHaveLength(32);
+    const directory = temporaryDirectory("iot-certs-kms-crl-");
+    try {
+      writeFileSync(join(directory.path, "crl.pem"), crl);
+      writeFileSync(join(directory.path, "ca.pem"), record.certificate);
+      const result = spawnSync(
+        "openssl",
+        ["crl", "-in", join(directory.path, "crl.pem"), "-CAfile", join(directory.path, "ca.pem"), "-noout"],
+        { encoding: "utf8" },
+      );
+      expect(result.stderr).toContain("verify OK");
+      expect(Buffer.from(crl.replace(/-----[^-]+-----|\s/g, ""), "base64").length).toBeGreaterThan(4096);
+    } finally {
+      directory.remove();
     }
   });
 
