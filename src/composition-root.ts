@@ -48,14 +48,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
-import {
-  CA_KEY_STORAGES,
-  type CaKeyCustodies,
-  type CaKeyCustody,
-  type CaKeyStorage,
-  caKeyCustodies,
-  SoftwareCaKeyCustody,
-} from "./core/ca-key-custody.js";
+import { type CaKeyCustodies, type CaKeyCustody, caKeyCustodies } from "./core/ca-key-custody.js";
+import { CA_KEY_STORAGES, type CaKeyStorage } from "./core/ca-key-storage.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
@@ -226,7 +220,10 @@ export function caKeyCustodiesOfDeployment(env: NodeJS.ProcessEnv = process.env)
   if (!caKeys) {
     const config = currentConfiguration();
     caKeys = caKeyCustodies({
-      software: new SoftwareCaKeyCustody(certificateRepository()),
+      software: lazyCaKeyCustody("s3", async () => {
+        const { SoftwareCaKeyCustody } = await import("./core/software-ca-key-custody.js");
+        return new SoftwareCaKeyCustody(certificateRepository());
+      }),
       kms:
         config.storage === "s3"
           ? lazyKmsCaKeyCustody(
@@ -248,8 +245,7 @@ function lazyKmsCaKeyCustody(
   stackName: string,
   retryModeOverride: string | undefined,
 ): CaKeyCustody {
-  let loading: Promise<CaKeyCustody> | undefined;
-  const load = async (): Promise<CaKeyCustody> => {
+  return lazyCaKeyCustody("kms", async () => {
     const [{ KMSClient }, { KmsCaKeyCustody }] = await Promise.all([
       import("@aws-sdk/client-kms"),
       import("./adapters/kms-ca-key-custody.js"),
@@ -261,7 +257,16 @@ function lazyKmsCaKeyCustody(
       stackName,
       warn: logWarn,
     });
-  };
+  });
+}
+
+/**
+ * A custody made at its first use. Through these dynamic imports esbuild
+ * leaves signing code (and the KMS client) out of the bundles of functions
+ * that never ask for a custody (list, get, OpenAPI).
+ */
+function lazyCaKeyCustody(storage: CaKeyStorage, load: () => Promise<CaKeyCustody>): CaKeyCustody {
+  let loading: Promise<CaKeyCustody> | undefined;
   const custody = () => {
     loading ??= load().catch((error: unknown) => {
       loading = undefined; // a failed load is retried by the next use
@@ -270,7 +275,7 @@ function lazyKmsCaKeyCustody(
     return loading;
   };
   return {
-    storage: "kms",
+    storage,
     createKey: async (params) => (await custody()).createKey(params),
     signerFor: async (record) => (await custody()).signerFor(record),
   };

@@ -1,24 +1,18 @@
 /**
- * Where a CA's private key lives, as a port. The software custody (below)
- * keeps today's behaviour: a key generated in this process, stored as a PEM
+ * Where a CA's private key lives, as a port. The software custody
+ * (software-ca-key-custody.ts) keeps today's behaviour: a key generated in this process, stored as a PEM
  * beside the CA's certificate. Another custody (AWS KMS, in src/adapters)
  * creates the key where it stays and lends the core only a `Signer`.
  */
+
+import type { CaKeyStorage } from "./ca-key-storage.js";
 import type { CertificateAuthorityKind } from "./certificate-profiles.js";
-import type { CertificateRecord, CertificateRepository } from "./certificate-repository.js";
+import type { CertificateRecord } from "./certificate-repository.js";
 import { InvalidRequestError } from "./errors.js";
-import {
-  type CertificateAuthorityKeyAlgorithm,
-  exportPrivateKeyPem,
-  generateKeyPair,
-  importPrivateKeyPem,
-} from "./key-algorithms.js";
-import { type Signer, SoftwareSigner } from "./signer.js";
+import type { CertificateAuthorityKeyAlgorithm } from "./key-algorithms.js";
+import type { Signer } from "./signer.js";
 
-/** Where a CA key may be kept: `s3`, the object store (S3, or the local store); `kms`, AWS KMS. */
-export const CA_KEY_STORAGES = ["s3", "kms"] as const;
-
-export type CaKeyStorage = (typeof CA_KEY_STORAGES)[number];
+export { CA_KEY_STORAGES, type CaKeyStorage } from "./ca-key-storage.js";
 
 /** A new CA key, ready to certify and to sign with. */
 export interface CreatedCaKey {
@@ -53,37 +47,6 @@ export interface CaKeyCustodies {
   readonly defaultStorage: CaKeyStorage;
   /** The custody of `storage`; InvalidRequestError naming `key_storage` when this deployment has none. */
   custody(storage: CaKeyStorage): CaKeyCustody;
-}
-
-/** Today's behaviour: the key is made in this process and stored as a PEM by the repository. */
-export class SoftwareCaKeyCustody implements CaKeyCustody {
-  readonly storage = "s3" as const;
-
-  constructor(
-    private readonly repository: CertificateRepository,
-    private readonly crypto: Crypto = globalThis.crypto,
-  ) {}
-
-  async createKey(params: { keyAlgorithm: CertificateAuthorityKeyAlgorithm }): Promise<CreatedCaKey> {
-    const keys = await generateKeyPair(params.keyAlgorithm, this.crypto);
-    return {
-      publicKey: keys.publicKey,
-      signer: new SoftwareSigner(keys.privateKey, params.keyAlgorithm, this.crypto),
-      reference: { key_storage: "s3" },
-      privateKeyPem: await exportPrivateKeyPem(keys.privateKey, this.crypto),
-      // The repository removes the files of a CA it could not store.
-      discard: async () => undefined,
-    };
-  }
-
-  async signerFor(record: CertificateRecord): Promise<Signer> {
-    const pem = await this.repository.getAuthorityPrivateKey(record);
-    return new SoftwareSigner(
-      await importPrivateKeyPem(pem, record.key_algorithm, this.crypto),
-      record.key_algorithm,
-      this.crypto,
-    );
-  }
 }
 
 /**

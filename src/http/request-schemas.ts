@@ -7,7 +7,7 @@
  * `organization`, `validity_days`), so its curl scripts keep working.
  */
 import * as z from "zod";
-import { CA_KEY_STORAGES } from "../core/ca-key-custody.js";
+import { CA_KEY_STORAGES } from "../core/ca-key-storage.js";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
 import { REVOCATION_REASONS } from "../core/certificate-revocation-list.js";
 import { SUBJECT_LIMITS } from "../core/distinguished-name.js";

@@ -1,7 +1,8 @@
-import { type CaKeyCustodies, caKeyCustodies, keyStorageOf, SoftwareCaKeyCustody } from "../ca-key-custody.js";
+import { type CaKeyCustodies, caKeyCustodies, keyStorageOf } from "../ca-key-custody.js";
 import { parseCertificate, type SigningAuthority } from "../certificate-builder.js";
 import type { CertificateAuthorityKind } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
+import { SoftwareCaKeyCustody } from "../software-ca-key-custody.js";
 
 /**
  * Parsed CAs, per repository. A CA's record and key are never overwritten

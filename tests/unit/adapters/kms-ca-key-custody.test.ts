@@ -37,7 +37,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { KmsCaKeyCustody } from "../../../src/adapters/kms-ca-key-custody.js";
 import { KmsSigner } from "../../../src/adapters/kms-signer.js";
-import { caKeyCustodies, SoftwareCaKeyCustody } from "../../../src/core/ca-key-custody.js";
+import { caKeyCustodies } from "../../../src/core/ca-key-custody.js";
 import { CertificateRepository } from "../../../src/core/certificate-repository.js";
 import { DependencyError } from "../../../src/core/errors.js";
 import { createIntermediateCertificateAuthority } from "../../../src/core/issuance/create-intermediate-certificate-authority.js";
@@ -46,6 +46,7 @@ import { issueDeviceCertificate } from "../../../src/core/issuance/issue-device-
 import type { IssuanceContext } from "../../../src/core/issuance/issued-certificate.js";
 import type { CertificateAuthorityKeyAlgorithm } from "../../../src/core/key-algorithms.js";
 import { publishCertificateRevocationList } from "../../../src/core/revocation/publish-certificate-revocation-list.js";
+import { SoftwareCaKeyCustody } from "../../../src/core/software-ca-key-custody.js";
 import { problemFor } from "../../../src/http/problem.js";
 import { opensslVerify } from "../../support/openssl.js";
 import { type RecordingServer, startRecordingServer } from "../../support/recording-http-server.js";
