@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=issuance,handler,throughput,coldstart,batch,keypool]`
+ * `npm run bench [-- --quick] [--only=issuance,handler,throughput,coldstart,batch,keypool,kms]`
  *
  * Benchmarks of what users feel: the crypto floor and core issuance per
  * certificate type and key algorithm, one request through the Lambda handler
@@ -21,6 +21,7 @@ import { MAX_OVER_FLOOR_MS, runColdStart } from "./sections/cold-start.js";
 import { runHandler } from "./sections/handler.js";
 import { runIssuance } from "./sections/issuance.js";
 import { runKeyPool } from "./sections/key-pool.js";
+import { runKms } from "./sections/kms.js";
 import { runThroughput } from "./sections/throughput.js";
 import { checkTarget, formatTable, parseOptions, round, type TargetCheck } from "./stats.js";
 import { machineInfo } from "./support/machine.js";
@@ -33,6 +34,7 @@ const SECTIONS: Record<string, (context: RunContext) => Promise<SectionResult>> 
   coldstart: runColdStart,
   batch: runBatch,
   keypool: runKeyPool,
+  kms: runKms,
 };
 
 /** 400 KB, as the target says: decimal kilobytes. */

@@ -32,6 +32,17 @@
  * - `EXPIRY_WARNING_DAYS`: the expiry scan's thresholds, comma-separated days
  *   (default `30,7,1`).
  *
+ * - `DEFAULT_CA_KEY_STORAGE`: where a new CA's key goes when its request has
+ *   no `key_storage`: `s3` (default; a PEM in the store) or `kms` (an AWS KMS
+ *   key that never leaves KMS). The template sets it from `DefaultCaKeyStorage`.
+ *   `kms` needs `CERTIFICATE_BUCKET_NAME`: the local store has no KMS.
+ * - `STACK_NAME`: the project tag's value on KMS CA keys and their aliases'
+ *   prefix (`alias/<stack>/<kind>/<name>`); default `iot-certificates-local`.
+ *   The KMS client honours `ENDPOINT_URL`, `AWS_ENDPOINT_URL_KMS` and
+ *   `AWS_ENDPOINT_URL` like the others, and retries in the SDK's `adaptive`
+ *   mode unless `AWS_RETRY_MODE` says otherwise (it rate-limits itself
+ *   after throttling: KMS's Sign quotas are per account and Region).
+ *
  * Test seam: `useServicesForTesting({ objectStore, importer, events })` makes
  * `configuredObjectStore()`, `certificateImporter()` and `eventPublisher()`
  * return the given port implementations (and `certificateRepository()` one on
@@ -47,12 +58,14 @@ import { LocalCertificateImporter } from "./adapters/local-certificate-importer.
 import { LOCAL_EVENTS_FILE, LocalEventPublisher } from "./adapters/local-event-publisher.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js";
+import { type CaKeyCustodies, type CaKeyCustody, caKeyCustodies } from "./core/ca-key-custody.js";
+import { CA_KEY_STORAGES, type CaKeyStorage } from "./core/ca-key-storage.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/expiry-warning-days.js";
 import type { CertificateImporter, EventPublisher, ObjectStore } from "./core/ports.js";
-import { logError } from "./http/log.js";
+import { logError, logWarn } from "./http/log.js";
 import { processSingleton, removeProcessSingleton } from "./process-singleton.js";
 
 export type Configuration =
@@ -268,12 +281,101 @@ export function expiryWarningDays(env: NodeJS.ProcessEnv = process.env): number[
   return [...new Set(days.map(Number))].sort((a, b) => b - a);
 }
 
+/** Default of `STACK_NAME` (the local server's KMS tag value and alias prefix). */
+export const DEFAULT_STACK_NAME = "iot-certificates-local";
+
+/** Reads `DEFAULT_CA_KEY_STORAGE`: `s3` when unset; an Error naming the variable when it is neither s3 nor kms. */
+export function defaultCaKeyStorage(env: NodeJS.ProcessEnv = process.env): CaKeyStorage {
+  const value = env.DEFAULT_CA_KEY_STORAGE?.trim() || "s3";
+  if (!(CA_KEY_STORAGES as readonly string[]).includes(value)) {
+    throw new Error(`DEFAULT_CA_KEY_STORAGE must be one of ${CA_KEY_STORAGES.join(", ")}; got '${value}'`);
+  }
+  return value as CaKeyStorage;
+}
+
+/** What a `kms` request is told when this deployment has no KMS. */
+export const KMS_NEEDS_AWS =
+  "key_storage 'kms' needs AWS: set CERTIFICATE_BUCKET_NAME (and AWS credentials and region) so the CA key is created in AWS KMS; the local store keeps CA keys as files only (use key_storage 's3')";
+
+let caKeys: CaKeyCustodies | undefined;
+
+/**
+ * The CA key custodies of this deployment: the software custody on the
+ * certificate repository, and AWS KMS in the S3 configuration (its client
+ * made once per execution environment, at its first use).
+ */
+export function caKeyCustodiesOfDeployment(env: NodeJS.ProcessEnv = process.env): CaKeyCustodies {
+  if (!caKeys) {
+    const config = currentConfiguration();
+    caKeys = caKeyCustodies({
+      software: lazyCaKeyCustody("s3", async () => {
+        const { SoftwareCaKeyCustody } = await import("./core/software-ca-key-custody.js");
+        return new SoftwareCaKeyCustody(certificateRepository());
+      }),
+      kms:
+        config.storage === "s3"
+          ? lazyKmsCaKeyCustody(
+              config,
+              env.STACK_NAME?.trim() || DEFAULT_STACK_NAME,
+              env.AWS_RETRY_MODE?.trim() || undefined,
+            )
+          : undefined,
+      defaultStorage: defaultCaKeyStorage(env),
+      unavailable: { kms: KMS_NEEDS_AWS },
+    });
+  }
+  return caKeys;
+}
+
+/** The KMS custody, loading `@aws-sdk/client-kms` at its first use (functions that never sign never load it). */
+function lazyKmsCaKeyCustody(
+  config: Extract<Configuration, { storage: "s3" }>,
+  stackName: string,
+  retryModeOverride: string | undefined,
+): CaKeyCustody {
+  return lazyCaKeyCustody("kms", async () => {
+    const [{ KMSClient }, { KmsCaKeyCustody }] = await Promise.all([
+      import("@aws-sdk/client-kms"),
+      import("./adapters/kms-ca-key-custody.js"),
+    ]);
+    // Adaptive retries: on throttling the SDK also slows this client's own sending (a token bucket that follows
+    // KMS's answers), so a batch's concurrent signatures settle within the account's Sign quota. AWS_RETRY_MODE wins.
+    const retryMode = retryModeOverride ?? "adaptive";
+    return new KmsCaKeyCustody(new KMSClient({ ...awsClientSettings(config), retryMode }), {
+      stackName,
+      warn: logWarn,
+    });
+  });
+}
+
+/**
+ * A custody made at its first use. Through these dynamic imports esbuild
+ * leaves signing code (and the KMS client) out of the bundles of functions
+ * that never ask for a custody (list, get, OpenAPI).
+ */
+function lazyCaKeyCustody(storage: CaKeyStorage, load: () => Promise<CaKeyCustody>): CaKeyCustody {
+  let loading: Promise<CaKeyCustody> | undefined;
+  const custody = () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined; // a failed load is retried by the next use
+      throw error;
+    });
+    return loading;
+  };
+  return {
+    storage,
+    createKey: async (params) => (await custody()).createKey(params),
+    signerFor: async (record) => (await custody()).signerFor(record),
+  };
+}
+
 /** Settings of issuance that come from the environment, and where its events go. */
 export function issuanceContext(env: NodeJS.ProcessEnv = process.env): IssuanceContext {
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
   const keyPairs = keyPool(env);
   const publisher = eventPublisher();
   return {
+    caKeys: caKeyCustodiesOfDeployment(env),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(keyPairs ? { keyPairs } : {}),
     ...(publisher ? { events: publisher } : {}),
@@ -329,6 +431,7 @@ export function useServicesForTesting(services: {
   importer = services.importer;
   // Events are never made from the environment here: a test's events go where it says, or nowhere.
   events = services.events ?? null;
+  caKeys = undefined;
 }
 
 /** Forgets every created service, so tests can change the environment between cases. */
@@ -339,6 +442,7 @@ export function resetServicesForTesting(): void {
   repository = undefined;
   importer = undefined;
   events = undefined;
+  caKeys = undefined;
   s3Client?.destroy();
   s3Client = undefined;
 }

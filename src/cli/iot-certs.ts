@@ -57,6 +57,8 @@ Options:
   --force              overwrite existing files (renew: replace the old certificate's files)
   --issuer NAME        signing CA (init: --root, --servers, --devices name the CAs)
   --key-algorithm ALG  RSA-2048 (default), RSA-3072, RSA-4096, EC-P256, EC-P384, Ed25519 (devices)
+  --key-storage WHERE  init: where the CA keys are kept: s3 (a PEM in the store) or kms (AWS KMS, needs a
+                       bucket); default: the API's (DEFAULT_CA_KEY_STORAGE, s3 unless set)
   --validity-days N, --country CC, --organization ORG
 
 Exit codes: 0 done, 1 API error, 2 usage error, 3 file exists (use --force),
@@ -88,6 +90,7 @@ const options = {
   devices: { type: "string" },
   intermediate: { type: "string" },
   "key-algorithm": { type: "string" },
+  "key-storage": { type: "string" },
   "validity-days": { type: "string" },
   country: { type: "string" },
   organization: { type: "string" },
@@ -199,6 +202,10 @@ interface InitializedCa {
   ca: string;
   outcome: "created" | "reused";
   key_algorithm: string;
+  /** Where the CA's key is kept: `s3` or `kms`. */
+  key_storage: string;
+  /** The KMS key's ARN, for a `kms` CA. */
+  kms_key_arn?: string;
 }
 
 async function init(client: ApiClient, values: Values): Promise<number> {
@@ -206,6 +213,8 @@ async function init(client: ApiClient, values: Values): Promise<number> {
   const names = { servers: values.servers ?? "servers", devices: values.devices ?? "devices" };
   const fields = subjectFields(values);
   const askedAlgorithm = values["key-algorithm"];
+  const askedStorage = values["key-storage"];
+  const caFields = askedStorage ? { ...fields, key_storage: askedStorage } : fields;
   const cas: InitializedCa[] = [];
   const warnings: string[] = [];
   const settle = async (kind: "root" | "intermediate", name: string, body: Record<string, unknown>) => {
@@ -217,15 +226,38 @@ async function init(client: ApiClient, values: Values): Promise<number> {
         undefined,
       );
     }
-    const settled: InitializedCa = { ca: `${kind}/${name}`, outcome, key_algorithm: String(record.key_algorithm) };
+    const settled: InitializedCa = {
+      ca: `${kind}/${name}`,
+      outcome,
+      key_algorithm: String(record.key_algorithm),
+      key_storage: String(record.key_storage ?? "s3"),
+      ...(record.kms_key_arn ? { kms_key_arn: String(record.kms_key_arn) } : {}),
+    };
     cas.push(settled);
-    const differs = outcome === "reused" && askedAlgorithm !== undefined && settled.key_algorithm !== askedAlgorithm;
+    const reused = outcome === "reused";
+    const algorithmDiffers = reused && askedAlgorithm !== undefined && settled.key_algorithm !== askedAlgorithm;
+    const storageDiffers = reused && askedStorage !== undefined && settled.key_storage !== askedStorage;
     if (!values.json) {
-      const asked = differs ? `  (asked ${askedAlgorithm})` : "";
-      console.log(`${outcome.padEnd(7)}  ${settled.ca}  ${settled.key_algorithm}${asked}`);
+      const asked = [algorithmDiffers ? askedAlgorithm : undefined, storageDiffers ? askedStorage : undefined]
+        .filter(Boolean)
+        .join(", ");
+      // s3 is the default and stays unsaid, so the everyday line is unchanged; a KMS CA says so.
+      const storage = settled.key_storage === "kms" ? "  kms" : "";
+      console.log(
+        `${outcome.padEnd(7)}  ${settled.ca}  ${settled.key_algorithm}${storage}${asked ? `  (asked ${asked})` : ""}`,
+      );
     }
-    if (!differs) return;
-    const mismatch = `${settled.ca} exists with key algorithm ${settled.key_algorithm}, not ${askedAlgorithm} as asked`;
+    if (!algorithmDiffers && !storageDiffers) return;
+    const mismatch = [
+      algorithmDiffers
+        ? `${settled.ca} exists with key algorithm ${settled.key_algorithm}, not ${askedAlgorithm} as asked`
+        : "",
+      storageDiffers
+        ? `${settled.ca} exists with key storage ${settled.key_storage}, not ${askedStorage} as asked`
+        : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
     // A script that needs the asked algorithm stops before anything is issued under the wrong CA.
     if (values.strict) {
       throw new ExistingCaMismatchError(
@@ -236,8 +268,8 @@ async function init(client: ApiClient, values: Values): Promise<number> {
     warnings.push(warning);
     console.error(`iot-certs: warning: ${warning}; --strict makes this an error`);
   };
-  await settle("root", root, { name: root, ...fields });
-  for (const name of Object.values(names)) await settle("intermediate", name, { name, issuer: root, ...fields });
+  await settle("root", root, { name: root, ...caFields });
+  for (const name of Object.values(names)) await settle("intermediate", name, { name, issuer: root, ...caFields });
   if (values.json) {
     const result = Object.fromEntries(cas.map(({ ca, outcome }) => [ca, outcome]));
     console.log(JSON.stringify({ root, intermediates: names, result, cas, warnings }));

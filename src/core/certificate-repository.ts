@@ -33,6 +33,7 @@
  * shows (`<id>` is the CA name or the leaf's serial), so a page of 1,000
  * certificates is one LIST request and no GETs.
  */
+import type { CaKeyStorage } from "./ca-key-custody.js";
 import type { CertificateAuthorityKind, CertificateKind, LeafKind } from "./certificate-profiles.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm } from "./key-algorithms.js";
@@ -71,6 +72,10 @@ export interface CertificateRecord {
   from_csr?: boolean;
   /** Serial number of the certificate this one renewed (the newer one links back; see `findRenewal`). */
   renews?: string;
+  /** CAs: where the CA's private key is kept; absent means `s3` (records made before the choice existed). */
+  key_storage?: CaKeyStorage;
+  /** CAs whose key is in AWS KMS: the key's ARN (the key never leaves KMS). */
+  kms_key_arn?: string;
 }
 
 /** What the inventory knows of a certificate without reading its record. */

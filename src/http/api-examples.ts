@@ -177,10 +177,13 @@ function view(fields: {
   folder: string;
   certificate: string;
   chain: string;
+  /** CAs only: where the CA's key is kept. */
+  keyStorage?: string;
 }) {
   return {
     serial_number: fields.serial,
     key_algorithm: fields.keyAlgorithm,
+    ...(fields.keyStorage === undefined ? {} : { key_storage: fields.keyStorage }),
     ...(fields.issuer === undefined ? {} : { issuer: fields.issuer }),
     not_before: NOT_BEFORE,
     not_after: fields.notAfter,
@@ -191,6 +194,7 @@ function view(fields: {
 }
 
 const ROOT_VIEW = view({
+  keyStorage: "s3",
   serial: EXAMPLE_SERIAL_NUMBERS.root,
   keyAlgorithm: "EC-P384",
   notAfter: "2036-11-30T14:26:36.000Z",
@@ -200,6 +204,7 @@ const ROOT_VIEW = view({
 });
 
 const DEVICES_CA_VIEW = view({
+  keyStorage: "s3",
   serial: EXAMPLE_SERIAL_NUMBERS.devicesCa,
   keyAlgorithm: "EC-P256",
   issuer: "default",
@@ -210,6 +215,7 @@ const DEVICES_CA_VIEW = view({
 });
 
 const SERVERS_CA_VIEW = view({
+  keyStorage: "s3",
   serial: EXAMPLE_SERIAL_NUMBERS.serversCa,
   keyAlgorithm: "EC-P256",
   issuer: "default",

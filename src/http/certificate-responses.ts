@@ -24,6 +24,10 @@ export function certificateView(record: CertificateRecord) {
   return {
     serial_number: record.serial_number,
     key_algorithm: record.key_algorithm,
+    // Where a CA's key is kept (never the key itself): its storage and, for KMS, the key's ARN.
+    ...(record.kind === "root" || record.kind === "intermediate"
+      ? { key_storage: record.key_storage ?? "s3", ...(record.kms_key_arn ? { kms_key_arn: record.kms_key_arn } : {}) }
+      : {}),
     ...(record.issuer === undefined ? {} : { issuer: record.issuer }),
     not_before: record.not_before,
     not_after: record.not_after,

@@ -7,6 +7,7 @@
  * `organization`, `validity_days`), so its curl scripts keep working.
  */
 import * as z from "zod";
+import { CA_KEY_STORAGES } from "../core/ca-key-storage.js";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
 import { CERTIFICATE_STATUSES } from "../core/inventory/certificate-status.js";
 import { MAX_PAGE_SIZE } from "../core/inventory/list-certificates.js";
@@ -100,6 +101,7 @@ const caFields = {
   /** The seed's name for the CA's common name. */
   fqdn: text(SUBJECT_LIMITS.commonName).optional(),
   key_algorithm: caKeyAlgorithm.optional(),
+  key_storage: z.enum(CA_KEY_STORAGES, { error: `must be one of ${CA_KEY_STORAGES.join(", ")}` }).optional(),
 };
 
 function subjectAltNames(allowed: readonly SubjectAltName["type"][]) {
@@ -167,18 +169,24 @@ function signedRequest<A extends string>(
 }
 
 /** `POST /certificates/root` */
-export const createRootBody = z
-  .strictObject({ ...subjectFields, ...caFields })
-  .transform(
-    (body): CreateRootRequest => ({ name: body.name, commonName: caCommonName(body), ...subjectRequest(body) }),
-  );
+export const createRootBody = z.strictObject({ ...subjectFields, ...caFields }).transform(
+  (body): CreateRootRequest => ({
+    name: body.name,
+    commonName: caCommonName(body),
+    keyStorage: body.key_storage,
+    ...subjectRequest(body),
+  }),
+);
 
 /** `POST /certificates/intermediate` */
-export const createIntermediateBody = z
-  .strictObject({ ...signedFields, ...caFields })
-  .transform(
-    (body): CreateIntermediateRequest => ({ name: body.name, commonName: caCommonName(body), ...signedRequest(body) }),
-  );
+export const createIntermediateBody = z.strictObject({ ...signedFields, ...caFields }).transform(
+  (body): CreateIntermediateRequest => ({
+    name: body.name,
+    commonName: caCommonName(body),
+    keyStorage: body.key_storage,
+    ...signedRequest(body),
+  }),
+);
 
 /** Largest CSR accepted (PEM characters); an RSA-4096 CSR is about 1.7 KB. */
 export const MAX_CSR_LENGTH = 16 * 1024;

@@ -50,6 +50,19 @@ function keyAlgorithmChoices(algorithms: readonly string[]): SelectOption[] {
   ];
 }
 
+/** Where a CA's key is kept; empty sends nothing, so the deployment's default applies. */
+const KEY_STORAGE_CHOICES: SelectOption[] = [
+  { value: "", label: "Deployment default (s3 unless set)" },
+  { value: "s3", label: "s3: a PEM in the certificate store" },
+  { value: "kms", label: "kms: AWS KMS, the key never leaves it" },
+];
+
+function keyStorageField(formId: string): Field {
+  return selectField(formId, "key_storage", "Key storage", KEY_STORAGE_CHOICES, {
+    hint: "kms needs the API on S3 and AWS (a bucket); the local store refuses it",
+  });
+}
+
 function subjectFields(formId: string): Field[] {
   return [
     textField(formId, "organization", "Organization (O)"),
@@ -185,6 +198,7 @@ function buildForm(kind: Kind, context: PortalContext): CreateForm {
         ...subjectFields(formId),
         ...validityFields(formId, 3650, false),
         selectField(formId, "key_algorithm", "Key algorithm", keyAlgorithmChoices(CA_KEY_ALGORITHMS)),
+        keyStorageField(formId),
       );
       break;
     case "intermediate":
@@ -200,6 +214,7 @@ function buildForm(kind: Kind, context: PortalContext): CreateForm {
         ...subjectFields(formId),
         ...validityFields(formId, 1825, true),
         selectField(formId, "key_algorithm", "Key algorithm", keyAlgorithmChoices(CA_KEY_ALGORITHMS)),
+        keyStorageField(formId),
       );
       break;
     case "server": {
@@ -342,6 +357,8 @@ export function showResult(kind: Kind, created: CreatedCertificate, verb = "Crea
   const facts: [string, string | Node][] = [
     ["Serial number", h("code", {}, created.serial_number)],
     ["Key algorithm", created.key_algorithm],
+    ...(created.key_storage ? ([["Key storage", created.key_storage]] as [string, string][]) : []),
+    ...(created.kms_key_arn ? ([["KMS key", h("code", {}, created.kms_key_arn)]] as [string, Node][]) : []),
     ...(created.issuer ? ([["Issuer", created.issuer]] as [string, string][]) : []),
     ["Valid from", h("time", { datetime: created.not_before }, created.not_before)],
     ["Valid until", h("time", { datetime: created.not_after }, created.not_after)],

@@ -109,10 +109,36 @@ function caNode(item: InventoryItem, context: PortalContext): HTMLElement {
     { class: `node node-${item.kind} row-${state}`, "data-subject": subjectOf(item), "data-kind": item.kind },
     h("span", { class: "kind-tag" }, item.kind === "root" ? "Root CA" : "Intermediate CA"),
     h("strong", { class: "subject" }, subjectOf(item)),
-    h("span", { class: "meta" }, "expires ", expiryDate(item.not_after), ` · ${item.key_algorithm}`),
+    h(
+      "span",
+      { class: "meta" },
+      "expires ",
+      expiryDate(item.not_after),
+      ` · ${item.key_algorithm}`,
+      keyStorageOf(item, context),
+    ),
     statusBadge(item.status, item.not_after),
     actionButtons(referenceOf(item), item.status, context),
   );
+}
+
+/**
+ * Where the CA's key is kept (` · key in KMS` / ` · key in S3`), filled in
+ * once the CA's details arrive: the inventory listing does not carry it, and
+ * CAs are few. Left empty if the details cannot be read.
+ */
+function keyStorageOf(item: InventoryItem, context: PortalContext): HTMLElement {
+  const slot = h("span", { class: "key-storage", "data-key-storage": "" });
+  context.api
+    .get<{ key_storage?: string; kms_key_arn?: string }>(`/certificates/${item.kind}/${encodeURIComponent(item.id)}`)
+    .then((details) => {
+      const storage = details.key_storage ?? "s3";
+      slot.dataset.keyStorage = storage;
+      slot.textContent = storage === "kms" ? " · key in KMS" : " · key in S3";
+      if (details.kms_key_arn) slot.title = details.kms_key_arn;
+    })
+    .catch(() => undefined);
+  return slot;
 }
 
 /**

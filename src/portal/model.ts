@@ -59,6 +59,9 @@ export interface CreatedCertificate {
   device_id?: string;
   serial_number: string;
   key_algorithm: string;
+  /** CAs: where the key is kept (`s3` or `kms`) and, for KMS, the key's ARN. */
+  key_storage?: string;
+  kms_key_arn?: string;
   issuer?: string;
   not_before: string;
   not_after: string;

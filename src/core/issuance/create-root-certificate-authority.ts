@@ -1,18 +1,19 @@
 import { buildCertificate, certificatePem } from "../certificate-builder.js";
-import type { CertificateRepository } from "../certificate-repository.js";
+import type { CertificateRecord, CertificateRepository } from "../certificate-repository.js";
 import { InvalidRequestError } from "../errors.js";
 import { announce, issuedEvent } from "../events/certificate-events.js";
-import { CA_KEY_ALGORITHMS, DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair } from "../key-algorithms.js";
-import { SoftwareSigner } from "../signer.js";
+import { CA_KEY_ALGORITHMS, type CertificateAuthorityKeyAlgorithm, DEFAULT_KEY_ALGORITHM } from "../key-algorithms.js";
 import { validityPeriod } from "../validity.js";
 import {
+  type CaRequest,
   DEFAULT_CA_NAME,
   type IssuanceContext,
   type IssuedCertificate,
   type SubjectRequest,
 } from "./issued-certificate.js";
+import { defaultCaKeyCustodies } from "./signing-authority.js";
 
-export interface CreateRootRequest extends SubjectRequest {
+export interface CreateRootRequest extends SubjectRequest, CaRequest {
   /** The CA's name, a slug; default `default`. */
   name?: string | undefined;
   /** The CA's common name; default `<name> Root CA`. The seed's `fqdn` field. */
@@ -22,7 +23,10 @@ export interface CreateRootRequest extends SubjectRequest {
 /** Default lifetime of a root CA: 10 years. */
 export const DEFAULT_ROOT_VALIDITY_DAYS = 3650;
 
-/** Creates a self-signed root CA. ConflictError when the name is taken (nothing is changed then). */
+/**
+ * Creates a self-signed root CA, its key in the custody `request.keyStorage`
+ * names. ConflictError when the name is taken (nothing is changed then).
+ */
 export async function createRootCertificateAuthority(
   request: CreateRootRequest,
   repository: CertificateRepository,
@@ -34,45 +38,54 @@ export async function createRootCertificateAuthority(
   if (!(CA_KEY_ALGORITHMS as readonly string[]).includes(keyAlgorithm)) {
     throw new InvalidRequestError(`a CA key must be one of ${CA_KEY_ALGORITHMS.join(", ")}`, "key_algorithm");
   }
+  const caKeys = context.caKeys ?? defaultCaKeyCustodies(repository, crypto);
+  const custody = caKeys.custody(request.keyStorage ?? caKeys.defaultStorage);
   const now = clock();
   const validity = validityPeriod({ now, validityDays: request.validityDays ?? DEFAULT_ROOT_VALIDITY_DAYS });
   await repository.assertAuthorityNameFree("root", name);
 
-  const keys = await generateKeyPair(keyAlgorithm, crypto);
-  const certificate = await buildCertificate(
-    {
-      kind: "root",
-      subject: {
-        commonName: request.commonName ?? `${name} Root CA`,
-        country: request.country,
-        state: request.state,
-        organization: request.organization,
-      },
-      subjectPublicKey: keys.publicKey,
-      subjectKeyAlgorithm: keyAlgorithm,
-      validity,
-    },
-    { selfSigner: new SoftwareSigner(keys.privateKey, keyAlgorithm, crypto) },
-    crypto,
-  );
-  const pem = certificatePem(certificate);
-  const serialNumber = certificate.serialNumber.toLowerCase();
-  const record = {
-    kind: "root" as const,
-    subject_id: name,
-    serial_number: serialNumber,
-    key_algorithm: keyAlgorithm,
-    not_before: certificate.notBefore.toISOString(),
-    not_after: certificate.notAfter.toISOString(),
-    created_at: now.toISOString(),
-    folder: repository.folderOf("root", name, serialNumber),
-    certificate: pem,
-    certificate_chain: pem,
-  };
-  await repository.createAuthority(record, {
-    certificatePem: pem,
-    privateKeyPem: await exportPrivateKeyPem(keys.privateKey, crypto),
+  const key = await custody.createKey({
+    kind: "root",
+    name,
+    keyAlgorithm: keyAlgorithm as CertificateAuthorityKeyAlgorithm,
   });
-  await announce(context.events, [issuedEvent(record)]);
-  return { record };
+  try {
+    const certificate = await buildCertificate(
+      {
+        kind: "root",
+        subject: {
+          commonName: request.commonName ?? `${name} Root CA`,
+          country: request.country,
+          state: request.state,
+          organization: request.organization,
+        },
+        subjectPublicKey: key.publicKey,
+        subjectKeyAlgorithm: keyAlgorithm,
+        validity,
+      },
+      { selfSigner: key.signer },
+      crypto,
+    );
+    const pem = certificatePem(certificate);
+    const serialNumber = certificate.serialNumber.toLowerCase();
+    const record: CertificateRecord = {
+      kind: "root",
+      subject_id: name,
+      serial_number: serialNumber,
+      key_algorithm: keyAlgorithm,
+      not_before: certificate.notBefore.toISOString(),
+      not_after: certificate.notAfter.toISOString(),
+      created_at: now.toISOString(),
+      folder: repository.folderOf("root", name, serialNumber),
+      certificate: pem,
+      certificate_chain: pem,
+      ...key.reference,
+    };
+    await repository.createAuthority(record, { certificatePem: pem, privateKeyPem: key.privateKeyPem });
+    await announce(context.events, [issuedEvent(record)]);
+    return { record };
+  } catch (error) {
+    await key.discard();
+    throw error;
+  }
 }

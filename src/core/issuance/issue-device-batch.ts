@@ -50,7 +50,7 @@ export async function issueDeviceBatch(
     );
   }
   // Fail fast, before any device, when the issuer is missing.
-  await loadSigningAuthority(repository, "intermediate", common.issuer ?? "default", context.crypto);
+  await loadSigningAuthority(repository, "intermediate", common.issuer ?? "default", context);
 
   const results: BatchItemResult[] = new Array(items.length);
   // Each device's event is collected and all are published at the end: PutEvents takes 10 per call.

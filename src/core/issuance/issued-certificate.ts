@@ -1,3 +1,4 @@
+import type { CaKeyCustodies, CaKeyStorage } from "../ca-key-custody.js";
 import type { CertificateRecord } from "../certificate-repository.js";
 import type { KeyAlgorithm } from "../key-algorithms.js";
 import type { KeyPairSource } from "../key-pool.js";
@@ -36,6 +37,11 @@ export interface IssuanceContext {
   batchConcurrency?: number | undefined;
   /** Where `Certificate Issued` events go once a certificate is stored; none by default. */
   events?: EventPublisher | undefined;
+  /**
+   * Where CA keys are made and how stored ones sign. By default only the
+   * software custody (keys stored as PEMs in the repository), default `s3`.
+   */
+  caKeys?: CaKeyCustodies | undefined;
 }
 
 /** Fields common to every certificate request. */
@@ -71,3 +77,9 @@ export interface LeafRequest extends SignedRequest {
 }
 
 export const DEFAULT_CA_NAME = "default";
+
+/** Fields of a CA request. */
+export interface CaRequest {
+  /** Where the CA's private key is kept; the deployment's default (`caKeys.defaultStorage`) when absent. */
+  keyStorage?: CaKeyStorage | undefined;
+}

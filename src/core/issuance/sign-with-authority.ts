@@ -44,7 +44,10 @@ export async function signWithAuthority(
   const keyAlgorithm: KeyAlgorithm = params.subjectKey?.keyAlgorithm ?? request.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
   // Fail on a bad request or a missing issuer before the costly key generation.
   repository.folderOf(params.kind, params.subjectId, "0".repeat(32));
-  const issuer = await loadSigningAuthority(repository, params.issuerKind, issuerName, crypto);
+  const issuer = await loadSigningAuthority(repository, params.issuerKind, issuerName, {
+    crypto,
+    caKeys: context.caKeys,
+  });
   const now = clock();
   const validity = validityPeriod({
     now,

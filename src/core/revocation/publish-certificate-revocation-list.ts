@@ -1,3 +1,4 @@
+import type { CaKeyCustodies } from "../ca-key-custody.js";
 import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
 import { buildCertificateRevocationList, CRL_VALIDITY_MS } from "../certificate-revocation-list.js";
 import { announce, crlPublishedEvent } from "../events/certificate-events.js";
@@ -12,6 +13,8 @@ export interface RevocationContext {
   crypto?: Crypto | undefined;
   /** Where `CRL Published` (and `Certificate Revoked`) events go; none by default. */
   events?: EventPublisher | undefined;
+  /** How the CA's key signs; the software custody on the repository by default. */
+  caKeys?: CaKeyCustodies | undefined;
 }
 
 /**
@@ -25,7 +28,10 @@ export async function publishCertificateRevocationList(
   context: RevocationContext = {},
 ): Promise<string> {
   const { clock = () => new Date(), crypto = globalThis.crypto } = context;
-  const authority = await loadSigningAuthority(repository, issuer.kind, issuer.name, crypto);
+  const authority = await loadSigningAuthority(repository, issuer.kind, issuer.name, {
+    crypto,
+    caKeys: context.caKeys,
+  });
   const revocations = await repository.listRevocations(issuer);
   const now = clock();
   for (let attempt = 0; ; attempt += 1) {

@@ -6,7 +6,7 @@
  * `default`), so the kind is part of the path.
  */
 import * as z from "zod";
-import { certificateRepository, eventPublisher } from "../../composition-root.js";
+import { caKeyCustodiesOfDeployment, certificateRepository, eventPublisher } from "../../composition-root.js";
 import { pemDecode } from "../../core/pem.js";
 import { currentCertificateRevocationList } from "../../core/revocation/publish-certificate-revocation-list.js";
 import { apiHandler, parsePathParameter, parseQuery } from "../api-handler.js";
@@ -21,6 +21,7 @@ export const handler = apiHandler(async (event) => {
   const { format } = parseQuery(event, crlQuery);
   const pem = await currentCertificateRevocationList({ kind, name }, certificateRepository(), {
     events: eventPublisher(),
+    caKeys: caKeyCustodiesOfDeployment(),
   });
   if (
     format === "pem" ||

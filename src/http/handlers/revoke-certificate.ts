@@ -3,7 +3,12 @@
  * server or device certificate (body: optional RFC 5280 `reason`) and
  * re-signs the issuer's CRL. Roots answer 400: nothing above them signs a CRL.
  */
-import { certificateRepository, configuredObjectStore, eventPublisher } from "../../composition-root.js";
+import {
+  caKeyCustodiesOfDeployment,
+  certificateRepository,
+  configuredObjectStore,
+  eventPublisher,
+} from "../../composition-root.js";
 import { revokeCertificate } from "../../core/revocation/revoke-certificate.js";
 import { apiHandler, jsonResponse, parseBody, parsePathParameter } from "../api-handler.js";
 import { revokedBody } from "../certificate-responses.js";
@@ -20,6 +25,7 @@ export const handler = apiHandler(
     const { reason } = parseBody(event, revokeBody);
     const revoked = await revokeCertificate({ kind, id, reason }, certificateRepository(), {
       events: eventPublisher(),
+      caKeys: caKeyCustodiesOfDeployment(),
     });
     return jsonResponse(200, revokedBody(revoked));
   },

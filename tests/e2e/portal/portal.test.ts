@@ -168,6 +168,27 @@ describe("self-service portal in Chromium", () => {
     screenshots.push(await screenshot(page, "02-form-error"));
   });
 
+  it("offers key_storage for CAs: the local store refuses kms next to the field, and the tree says where each CA key is", async () => {
+    await tab("Root CA").click();
+    const root = page.locator("#create-root");
+    await root.getByLabel("Name", { exact: true }).fill("kms-root");
+    await root.getByLabel("Key storage").selectOption("kms");
+    await root.getByLabel("Name", { exact: true }).press("Enter");
+    const error = page.locator("#create-root-key-storage-error");
+    await error.waitFor({ state: "visible" });
+    expect(await error.textContent()).toContain("CERTIFICATE_BUCKET_NAME");
+    expect(await root.getByLabel("Key storage").getAttribute("aria-invalid")).toBe("true");
+    expect((await api?.get("/certificates/root/kms-root"))?.status).toBe(404);
+    await root.getByLabel("Key storage").selectOption("");
+    await root.getByLabel("Name", { exact: true }).fill("");
+
+    const storage = page.locator('#hierarchy .node[data-subject="dev-root"] [data-key-storage="s3"]');
+    await storage.waitFor();
+    expect(await storage.textContent()).toBe(" · key in S3");
+    // The next test starts where the one before this left off.
+    await tab("Server").click();
+  });
+
   it("issues a server certificate for localhost; its downloads verify with openssl -x509_strict", async () => {
     const server = page.locator("#create-server");
     await server.getByLabel("Host name (fqdn)").fill("localhost");

@@ -7,7 +7,9 @@
  * may import into ACM, and only on certificate ARNs; only the functions that
  * emit certificate events may put events, and only on the stack's bus (or the
  * default bus, by parameter); the expiry scan reads no certificate and its
- * schedule may only invoke it; the API's default authorizer is AWS_IAM,
+ * schedule may only invoke it; only the CA-creating functions may create, tag
+ * and alias KMS keys, only with this stack's tags; only signing functions may
+ * kms:Sign, only on keys carrying this stack's tag; the API's default authorizer is AWS_IAM,
  * every route is on that API, and the SAM transform really puts SigV4 on
  * every method (and none only when ApiAuthorization=NONE is chosen).
  *
@@ -49,6 +51,9 @@ const ACTIONS_WITHOUT_RESOURCES = new Set([
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
   "cloudwatch:PutMetricData",
+  // A new key has no ARN yet; tags given to CreateKey need TagResource on "*" too. Both are bounded by tag conditions (checked below).
+  "kms:CreateKey",
+  "kms:TagResource",
 ]);
 
 function functionsOf(t: Template) {
@@ -323,6 +328,103 @@ describe("template.yaml: certificate events and the expiry scan are least privil
         Resource: { "Fn::GetAtt": ["ScanExpiringCertificatesFunction", "Arn"] },
       },
     ]);
+  });
+});
+
+describe("template.yaml: KMS CA keys are created, tagged and used only within this stack's tags", () => {
+  const { statements } = statementsOf(template);
+  const allows = statements.filter(({ statement }) => statement.Effect === "Allow");
+  const kmsAllows = allows.filter(({ statement }) => asArray(statement.Action).some((a) => a.startsWith("kms:")));
+  const ownersOf = (actions: string[]) =>
+    [
+      ...new Set(
+        kmsAllows
+          .filter(({ statement }) => asArray(statement.Action).some((action) => actions.includes(action)))
+          .map(({ owner }) => owner),
+      ),
+    ].sort();
+  const CA_CREATORS = ["CreateIntermediateCertificateAuthorityFunction", "CreateRootCertificateAuthorityFunction"];
+  const STACK_TAG = { Ref: "AWS::StackName" };
+  const TAG_KEYS = ["iot-certificates:stack", "iot-certificates:ca-kind", "iot-certificates:ca-name"];
+  /** CloudFormation Fn::Sub texts, not JavaScript templates. */
+  const sub = (text: string) => text.replaceAll("#{", "${");
+  const KEY_ARN = sub("arn:#{AWS::Partition}:kms:#{AWS::Region}:#{AWS::AccountId}:key/*");
+
+  it("declares DefaultCaKeyStorage (s3 or kms, default s3) and passes it and the stack name to every function", () => {
+    expect(template.Parameters?.DefaultCaKeyStorage).toMatchObject({ Default: "s3", AllowedValues: ["s3", "kms"] });
+    expect(template.Globals?.Function?.Environment?.Variables).toMatchObject({
+      DEFAULT_CA_KEY_STORAGE: { Ref: "DefaultCaKeyStorage" },
+      STACK_NAME: STACK_TAG,
+    });
+  });
+
+  it("lets only the CA-creating functions create, tag, alias or delete keys", () => {
+    for (const action of [
+      "kms:CreateKey",
+      "kms:TagResource",
+      "kms:CreateAlias",
+      "kms:DeleteAlias",
+      "kms:ScheduleKeyDeletion",
+    ]) {
+      expect(ownersOf([action]), action).toEqual(CA_CREATORS);
+    }
+    expect(ownersOf(["kms:GetPublicKey"])).toEqual(CA_CREATORS);
+  });
+
+  it("creates and tags keys only with this stack's tag keys and value, and only as signing keys", () => {
+    const creating = kmsAllows.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => ["kms:CreateKey", "kms:TagResource"].includes(action)),
+    );
+    expect(creating).toHaveLength(4);
+    for (const { owner, statement } of creating) {
+      expect(asArray(statement.Action).length, owner).toBe(1);
+      expect(statement.Condition?.StringEquals?.["aws:RequestTag/iot-certificates:stack"], owner).toEqual(STACK_TAG);
+      expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"], owner).toEqual(TAG_KEYS);
+      if (asArray(statement.Action)[0] === "kms:CreateKey") {
+        expect(statement.Condition?.StringEquals?.["kms:KeyUsage"], owner).toBe("SIGN_VERIFY");
+      }
+    }
+  });
+
+  it("names aliases only under alias/<stack>/", () => {
+    for (const { owner, statement } of kmsAllows) {
+      for (const resource of asArray(statement.Resource)) {
+        if (render(resource).includes(":alias/")) {
+          expect(render(resource), owner).toBe(
+            sub("arn:#{AWS::Partition}:kms:#{AWS::Region}:#{AWS::AccountId}:alias/#{AWS::StackName}/*"),
+          );
+          expect(asArray(statement.Action).sort(), owner).toEqual(["kms:CreateAlias", "kms:DeleteAlias"]);
+        }
+      }
+    }
+  });
+
+  it("signs and reads public keys only on keys carrying this stack's tag, from the signing functions only", () => {
+    expect(ownersOf(["kms:Sign"])).toEqual(
+      [
+        ...CA_CREATORS,
+        "GetCertificateRevocationListFunction",
+        "IssueDeviceBatchFunction",
+        "IssueDeviceCertificateFunction",
+        "IssueServerCertificateFunction",
+        "RenewDeviceCertificateFunction",
+        "RenewServerCertificateFunction",
+        "RevokeCertificateFunction",
+      ].sort(),
+    );
+    for (const { owner, statement } of kmsAllows) {
+      const actions = asArray(statement.Action);
+      if (actions.some((action) => ["kms:CreateKey", "kms:TagResource"].includes(action))) continue;
+      for (const resource of asArray(statement.Resource)) {
+        if (render(resource).includes(":alias/")) continue;
+        expect(render(resource), owner).toBe(KEY_ARN);
+        expect(statement.Condition?.StringEquals?.["aws:ResourceTag/iot-certificates:stack"], owner).toEqual(STACK_TAG);
+      }
+    }
+    // Reading functions never touch KMS.
+    for (const owner of ["GetCertificateFunction", "ListCertificatesFunction", "GetOpenApiFunction"]) {
+      expect(kmsAllows.filter((found) => found.owner === owner)).toEqual([]);
+    }
   });
 });
 

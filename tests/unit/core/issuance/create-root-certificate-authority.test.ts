@@ -71,6 +71,7 @@ describe("createRootCertificateAuthority", () => {
       folder: `root_ca/default/${root.serialNumber}/`,
       certificate: record.certificate,
       certificate_chain: record.certificate,
+      key_storage: "s3",
     });
     expect(root.serialNumber).toMatch(/^[4-7][0-9a-f]{31}$/);
 
