@@ -151,13 +151,26 @@ function s3ClientFor(config: Extract<Configuration, { storage: "s3" }>): S3Clien
   return s3Client;
 }
 
+/**
+ * Checks, in the S3 configuration, that the bucket is there and usable:
+ * throws a ConfigurationError that says what to fix (the command that
+ * creates a missing bucket) otherwise. The local store needs no check.
+ */
+export async function checkConfiguredStorage(): Promise<void> {
+  const store = configuredObjectStore();
+  if (store instanceof S3ObjectStore) await store.checkBucket();
+}
+
 /** The configured object store (S3 or the local directory). */
 export function configuredObjectStore(): ObjectStore {
   if (!objectStore) {
     const config = currentConfiguration();
     objectStore =
       config.storage === "s3"
-        ? new S3ObjectStore(s3ClientFor(config), { bucket: config.bucket })
+        ? new S3ObjectStore(s3ClientFor(config), {
+            bucket: config.bucket,
+            missingBucketHint: `create it with: aws s3 mb s3://${config.bucket}${config.s3Endpoint ? ` --endpoint-url ${config.s3Endpoint}` : ""}`,
+          })
         : new FileObjectStore(config.directory);
   }
   return objectStore;

@@ -9,12 +9,13 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { DependencyError } from "../core/errors.js";
+import { ConfigurationError, DependencyError } from "../core/errors.js";
 import type { ObjectListing, ObjectStore } from "../core/ports.js";
 
 /** Settings of an S3ObjectStore besides its client. */
@@ -32,6 +33,8 @@ export interface S3ObjectStoreSettings {
    * Default: full jitter, random up to 100 ms × 2^(n-1).
    */
   conflictDelayMs?: ((resend: number) => number) | undefined;
+  /** What a missing bucket's error tells the reader to do, e.g. the `aws s3 mb` command. Default: none. */
+  missingBucketHint?: string | undefined;
 }
 
 /** Most keys ListObjectsV2 returns per request. */
@@ -46,6 +49,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly bucket: string;
   private readonly conflictAttempts: number;
   private readonly conflictDelayMs: (resend: number) => number;
+  private readonly missingBucketHint: string | undefined;
 
   constructor(
     private readonly client: S3Client,
@@ -54,6 +58,23 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = settings.bucket;
     this.conflictAttempts = Math.max(1, settings.conflictAttempts ?? DEFAULT_CONFLICT_ATTEMPTS);
     this.conflictDelayMs = settings.conflictDelayMs ?? ((resend) => Math.random() * 100 * 2 ** (resend - 1));
+    this.missingBucketHint = settings.missingBucketHint;
+  }
+
+  /**
+   * Whether the bucket can be used (HeadBucket): resolves when it can; a
+   * missing bucket, missing credentials or region throw a ConfigurationError
+   * saying what to fix, anything else a DependencyError. The local server
+   * calls it before it starts listening.
+   */
+  async checkBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      // HEAD has no body, so a missing bucket is a plain 404 here (NotFound), not NoSuchBucket.
+      if (metadataOf(error)?.httpStatusCode === 404) throw this.missingBucket("HeadBucket", error);
+      throw this.failure("HeadBucket", "(bucket)", error);
+    }
   }
 
   async putIfAbsent(key: string, body: string, contentType: string): Promise<boolean> {
@@ -149,7 +170,9 @@ export class S3ObjectStore implements ObjectStore {
    * and S3 error code (the SDK error, kept as `cause`, says the rest). Never
    * a body: a PUT may carry a private key.
    */
-  private failure(operation: string, key: string, error: unknown): DependencyError {
+  private failure(operation: string, key: string, error: unknown): DependencyError | ConfigurationError {
+    const misconfigured = this.configurationProblem(operation, error);
+    if (misconfigured) return misconfigured;
     const status = metadataOf(error)?.httpStatusCode;
     const answer =
       status === undefined
@@ -159,7 +182,42 @@ export class S3ObjectStore implements ObjectStore {
       cause: error,
     });
   }
+
+  /** A configuration error for what no retry fixes (missing bucket, credentials, region); undefined otherwise. */
+  private configurationProblem(operation: string, error: unknown): ConfigurationError | undefined {
+    const name = nameOf(error);
+    if (name === "NoSuchBucket") return this.missingBucket(operation, error);
+    if (name !== undefined && CREDENTIAL_ERRORS.has(name)) {
+      return new ConfigurationError(
+        `S3 ${operation} in bucket '${this.bucket}' failed: no usable AWS credentials (${name}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE`,
+        { cause: error },
+      );
+    }
+    if (error instanceof Error && /region is missing/i.test(error.message)) {
+      return new ConfigurationError(`S3 ${operation} failed: no AWS region is configured; set AWS_REGION`, {
+        cause: error,
+      });
+    }
+    // An endpoint host that does not resolve: an unknown region (s3.<region>.amazonaws.com) or a mistyped endpoint URL.
+    if (networkCodeOf(error) === "ENOTFOUND") {
+      return new ConfigurationError(
+        `S3 ${operation} failed: the S3 endpoint's host name does not resolve; check AWS_REGION and the endpoint URL (AWS_ENDPOINT_URL, ENDPOINT_URL)`,
+        { cause: error },
+      );
+    }
+    return undefined;
+  }
+
+  private missingBucket(operation: string, error: unknown): ConfigurationError {
+    return new ConfigurationError(
+      `S3 ${operation} failed: bucket '${this.bucket}' does not exist${this.missingBucketHint ? `; ${this.missingBucketHint}` : ""}`,
+      { cause: error },
+    );
+  }
 }
+
+/** What makes a failed call a configuration problem rather than a passing one, by the SDK's error. */
+const CREDENTIAL_ERRORS = new Set(["CredentialsProviderError", "InvalidAccessKeyId", "SignatureDoesNotMatch"]);
 
 interface ErrorMetadata {
   httpStatusCode?: number;

@@ -49,3 +49,17 @@ export class DependencyError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The deployment is misconfigured: a missing bucket, no credentials, no or an
+ * unknown region. A retry cannot help until someone fixes the configuration,
+ * so it is not a DependencyError (HTTP 500, no Retry-After); the message says
+ * what to fix.
+ */
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}

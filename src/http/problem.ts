@@ -4,7 +4,13 @@
  * `detail` and, when one field is at fault, `field`.
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { ConflictError, DependencyError, InvalidRequestError, NotFoundError } from "../core/errors.js";
+import {
+  ConfigurationError,
+  ConflictError,
+  DependencyError,
+  InvalidRequestError,
+  NotFoundError,
+} from "../core/errors.js";
 import { logError } from "./log.js";
 
 /** A request the HTTP layer refuses before the core sees it. */
@@ -51,6 +57,14 @@ export function problemFor(error: unknown): Problem {
   if (error instanceof InvalidRequestError) return problem(400, "Invalid request", error.message, error.field);
   if (error instanceof NotFoundError) return problem(404, "Not found", error.message, error.field);
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message, error.field);
+  if (error instanceof ConfigurationError) {
+    logError("misconfigured", error);
+    return problem(
+      500,
+      "Service misconfigured",
+      `${error.message}. Nothing was issued; retrying will not help until this is fixed.`,
+    );
+  }
   if (error instanceof DependencyError) {
     logError("dependency failed", error);
     return problem(

@@ -29,7 +29,7 @@ import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { describeConfiguration, keyPoolSize, readConfiguration } from "../composition-root.js";
+import { checkConfiguredStorage, describeConfiguration, keyPoolSize, readConfiguration } from "../composition-root.js";
 import { logError, logInfo, withLogContext } from "../http/log.js";
 import { problem } from "../http/problem.js";
 import { bundlePath, readFunctions } from "./sam-template.js";
@@ -507,6 +507,14 @@ async function main(): Promise<void> {
     poolSize = keyPoolSize(process.env);
   } catch (error) {
     console.error((error as Error).message);
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    // A missing bucket, credentials or region would otherwise fail every request: refuse to start, saying what to do.
+    await checkConfiguredStorage();
+  } catch (error) {
+    console.error(`not starting: ${(error as Error).message}`);
     process.exitCode = 1;
     return;
   }

@@ -3,6 +3,7 @@
  * S3 and ACM on moto_server: the same flow over HTTP lands in the bucket and
  * in ACM, and nothing is written to the local store directory.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
@@ -28,6 +29,18 @@ afterAll(async () => {
 });
 
 describe("local API on S3 and ACM (moto_server)", () => {
+  it("refuses to start without its bucket, printing the command that creates it", () => {
+    const started = spawnSync(process.execPath, ["dist/local/server.mjs"], {
+      env: { ...process.env, ...moto.env, CERTIFICATE_BUCKET_NAME: "no-bucket-yet", ENDPOINT_URL: "", PORT: "0" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toContain(
+      `not starting: S3 HeadBucket failed: bucket 'no-bucket-yet' does not exist; create it with: aws s3 mb s3://no-bucket-yet --endpoint-url ${moto.env.AWS_ENDPOINT_URL}`,
+    );
+  });
+
   it("says it uses the bucket", () => {
     expect(api.output()).toContain(`S3 bucket '${BUCKET}'`);
   });

@@ -9,7 +9,7 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../../src/adapters/s3-object-store.js";
-import { DependencyError } from "../../../src/core/errors.js";
+import { ConfigurationError, DependencyError } from "../../../src/core/errors.js";
 import { type MotoServer, startMotoServer } from "../../support/moto-server.js";
 import { rejection } from "../../support/rejections.js";
 
@@ -123,12 +123,14 @@ describe("S3ObjectStore on moto_server", () => {
     expect(await store.list("paged/")).toEqual({ keys: keys.slice(0, 1000), isTruncated: true });
   });
 
-  it("reports a missing bucket as a DependencyError naming NoSuchBucket, not as a missing object", async () => {
+  it("reports a missing bucket as a ConfigurationError (HTTP 500, no retry), not as a missing object", async () => {
     const elsewhere = new S3ObjectStore(motoClient(), { bucket: "no-such-bucket-here" });
     const failure = await rejection(elsewhere.get("a/once.pem"));
-    expect(failure).toBeInstanceOf(DependencyError);
-    expect(failure.message).toBe("S3 GetObject a/once.pem in bucket 'no-such-bucket-here' failed: 404 NoSuchBucket");
+    expect(failure).toBeInstanceOf(ConfigurationError);
+    expect(failure.message).toBe("S3 GetObject failed: bucket 'no-such-bucket-here' does not exist");
     expect(failure.cause).toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
+    await expect(elsewhere.checkBucket()).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(store.checkBucket()).resolves.toBeUndefined();
   });
 
   it("reports an unreachable S3 as a DependencyError (503), not as a missing object", async () => {
@@ -180,14 +182,14 @@ describe("S3ObjectStore on moto_server checking every signature", () => {
     expect(await signed.get(acceptedKeys[1] as string)).toBeUndefined();
   });
 
-  it("is refused with a wrong secret: a DependencyError whose cause is the SDK's SignatureDoesNotMatch (403)", async () => {
+  it("is refused with a wrong secret: a ConfigurationError (no retry fixes it) whose cause is the SDK's SignatureDoesNotMatch (403)", async () => {
     const forged = new S3ObjectStore(
       motoClient({ credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: "not-the-secret" } }),
       { bucket: BUCKET },
     );
     const failure = await rejection(forged.get("signed-x.key"));
-    expect(failure).toBeInstanceOf(DependencyError);
-    expect(failure.message).toMatch(/failed: 403 SignatureDoesNotMatch$/);
+    expect(failure).toBeInstanceOf(ConfigurationError);
+    expect(failure.message).toContain("no usable AWS credentials (SignatureDoesNotMatch)");
     expect(failure.cause).toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
   });
 });

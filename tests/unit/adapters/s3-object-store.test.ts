@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   NoSuchBucket,
   NoSuchKey,
@@ -22,7 +23,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../../src/adapters/s3-object-store.js";
-import { DependencyError } from "../../../src/core/errors.js";
+import { ConfigurationError, DependencyError } from "../../../src/core/errors.js";
 import { everythingSaid, rejection } from "../../support/rejections.js";
 
 const BUCKET = "certs";
@@ -169,16 +170,52 @@ describe("get", () => {
     expect(await store.get("missing")).toBeUndefined();
   });
 
-  it("NoSuchBucket is a DependencyError naming operation, key, bucket, status and code, with the SDK error as cause", async () => {
+  it("NoSuchBucket is a ConfigurationError (no retry fixes it) naming the bucket and what to do, with the SDK error as cause", async () => {
     const missingBucket = new NoSuchBucket({
       $metadata: { httpStatusCode: 404 },
       message: "The specified bucket does not exist",
     });
     s3.on(GetObjectCommand).rejects(missingBucket);
-    const error = await rejection(store.get("missing"));
-    expect(error).toBeInstanceOf(DependencyError);
-    expect(error.message).toBe("S3 GetObject missing in bucket 'certs' failed: 404 NoSuchBucket");
+    const hinted = new S3ObjectStore(new S3Client({ region: "eu-north-1" }), {
+      bucket: BUCKET,
+      missingBucketHint: "create it with: aws s3 mb s3://certs",
+    });
+    const error = await rejection(hinted.get("missing"));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toBe(
+      "S3 GetObject failed: bucket 'certs' does not exist; create it with: aws s3 mb s3://certs",
+    );
     expect(error.cause).toBe(missingBucket);
+  });
+
+  it.each([
+    [
+      "no credentials",
+      Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+      "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+    ],
+    ["a refused access key", s3Error(403, "InvalidAccessKeyId"), "no usable AWS credentials (InvalidAccessKeyId)"],
+    ["no region", new Error("Region is missing"), "set AWS_REGION"],
+    [
+      "an endpoint host that does not resolve",
+      Object.assign(new Error("getaddrinfo ENOTFOUND s3.xx-nowhere-1.amazonaws.com"), { code: "ENOTFOUND" }),
+      "check AWS_REGION",
+    ],
+  ])("%s is a ConfigurationError saying what to set", async (_what, failure, advice) => {
+    s3.on(GetObjectCommand).rejects(failure);
+    const error = await rejection(store.get("k"));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain(advice);
+  });
+
+  it("checkBucket: HeadBucket answering 404 is a missing bucket; 200 passes", async () => {
+    s3.on(HeadBucketCommand).rejectsOnce(s3Error(404, "NotFound"));
+    const error = await rejection(store.checkBucket());
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toBe("S3 HeadBucket failed: bucket 'certs' does not exist");
+    s3.on(HeadBucketCommand).resolvesOnce({});
+    await expect(store.checkBucket()).resolves.toBeUndefined();
+    expect(s3).toHaveReceivedCommandWith(HeadBucketCommand, { Bucket: BUCKET });
   });
 
   it("a 404 that is not NoSuchKey is a DependencyError, not a missing object", async () => {
@@ -258,10 +295,10 @@ describe("list", () => {
     expect(await store.list("none/")).toEqual({ keys: [], isTruncated: false });
   });
 
-  it("NoSuchBucket is a DependencyError naming the prefix", async () => {
+  it("NoSuchBucket on a listing is a ConfigurationError too", async () => {
     s3.on(ListObjectsV2Command).rejects(new NoSuchBucket({ $metadata: { httpStatusCode: 404 }, message: "gone" }));
     const error = await rejection(store.list("p/"));
-    expect(error).toBeInstanceOf(DependencyError);
-    expect(error.message).toBe("S3 ListObjectsV2 p/ in bucket 'certs' failed: 404 NoSuchBucket");
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toBe("S3 ListObjectsV2 failed: bucket 'certs' does not exist");
   });
 });
