@@ -2,8 +2,9 @@
  * Logs carry no key material. A whole hierarchy (root, intermediates, server
  * and device certificates) is issued through the local server with logging
  * fully on (`LOG_LEVEL=DEBUG`), error paths are exercised (409, 400 with a
- * private key in the body, 404, 401, and a 503 from a bucket that does not
- * exist on moto_server), and then all server output is searched for PEM
+ * private key in the body, 404, 401, and a 503 from S3 that stopped
+ * answering: moto_server is stopped once the server has started on its
+ * bucket), and then all server output is searched for PEM
  * private keys and for the base64 of every private key the run produced or
  * stored: none may appear. The logs must also be structured: JSON lines with
  * level, timestamp, message, and the request id on every request line.
@@ -56,15 +57,16 @@ describe("logs never contain key material", () => {
 
   beforeAll(async () => {
     moto = await startMotoServer();
+    await moto.createBucket("bucket-for-logs");
     [api, brokenApi] = await Promise.all([
       launchLocalServer({ LOG_LEVEL: "DEBUG", LOCAL_API_TOKEN: TOKEN }),
-      // A bucket that does not exist: every storage call fails.
-      launchLocalServer({ LOG_LEVEL: "DEBUG", CERTIFICATE_BUCKET_NAME: "no-such-bucket-for-logs", ...moto.env }),
+      launchLocalServer({ LOG_LEVEL: "DEBUG", CERTIFICATE_BUCKET_NAME: "bucket-for-logs", ...moto.env }),
     ]);
+    // S3 stops answering after the server checked its bucket at start-up: every storage call fails (503).
+    await moto.stop();
   });
   afterAll(async () => {
     await Promise.all([api?.stop(), brokenApi?.stop()]);
-    await moto?.stop();
   });
 
   it("issues a hierarchy and walks the error paths with logging fully on, printing no key", async () => {
@@ -152,7 +154,7 @@ describe("logs never contain key material", () => {
     expect(failedRequest?.requestId).toBe(failure?.requestId);
   });
 
-  it("reports a missing bucket as 503, not as a missing CA", async () => {
+  it("reports S3 that does not answer as 503, not as a missing CA", async () => {
     const lookup = await brokenApi.request("GET", "/certificates/root/default");
     expect(lookup.status).toBe(503);
     expect(lookup.headers.get("retry-after")).toMatch(/^\d+$/);
