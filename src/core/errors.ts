@@ -63,3 +63,22 @@ export class ConfigurationError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * AWS IoT Core refused a call (or its local stand-in would): `code` is IoT's
+ * error code (`CertificateValidationException`, `ResourceAlreadyExistsException`,
+ * `LimitExceededException`, ...). The HTTP layer answers problem+json with the
+ * code in `detail`: 409 for a resource that exists or a limit reached, 400 for
+ * a certificate or request IoT rejects, never a 500.
+ */
+export class IotServiceError extends Error {
+  override readonly name = "IotServiceError";
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.field = field;
+  }
+}

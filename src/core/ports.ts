@@ -62,3 +62,60 @@ export interface CertificateImporter {
 export interface EventPublisher {
   publish(events: CertificateEvent[]): Promise<void>;
 }
+
+/** How AWS IoT Core checks that a CA is the user's: `SNI_ONLY` (no proof; devices send SNI) or `DEFAULT` (a verification certificate signed by the CA's key, whose CN is the account's registration code). */
+export type IotCaMode = "SNI_ONLY" | "DEFAULT";
+
+/** The IoT Core statuses this project sets on certificates. */
+export type IotCertificateStatus = "ACTIVE" | "INACTIVE" | "REVOKED";
+
+/** What AWS IoT Core answers about a registered certificate (CA or device). */
+export interface IotCertificateRef {
+  /** IoT's certificate id (the SHA-256 fingerprint of its DER, in lowercase hex). */
+  certificateId: string;
+  certificateArn: string;
+}
+
+export interface IotCaRegistrationRequest {
+  caCertificatePem: string;
+  mode: IotCaMode;
+  /** Required in `DEFAULT` mode, absent in `SNI_ONLY`. */
+  verificationCertificatePem?: string | undefined;
+  setAsActive: boolean;
+  allowAutoRegistration: boolean;
+  /** Just-in-time provisioning: IoT's `registrationConfig` (templateBody is JSON text). */
+  registrationConfig?: { templateBody: string; roleArn: string } | undefined;
+  tags: Record<string, string>;
+}
+
+export interface IotDeviceRegistrationRequest {
+  certificatePem: string;
+  /** The issuing CA's PEM (`RegisterCertificate`); absent: `RegisterCertificateWithoutCA` (devices must send SNI). */
+  caCertificatePem?: string | undefined;
+  status: IotCertificateStatus;
+}
+
+/**
+ * AWS IoT Core's certificate registry (or its local stand-in, which records
+ * the same calls under `iot/` in the local store). Every method throws an
+ * `IotServiceError` (src/core/errors.ts) for an answer of IoT that refuses the
+ * call, naming IoT's error code, and a DependencyError for what a retry may fix.
+ */
+export interface IotRegistry {
+  /** The account's `iot:Data-ATS` endpoint host name (`DescribeEndpoint`). */
+  dataEndpoint(): Promise<string>;
+  /** The account's registration code (`GetRegistrationCode`), the CN of a `DEFAULT` mode verification certificate. */
+  registrationCode(): Promise<string>;
+  /** `RegisterCACertificate`. */
+  registerCaCertificate(request: IotCaRegistrationRequest): Promise<IotCertificateRef & { status: string }>;
+  /** `RegisterCertificate` (with the CA's PEM) or `RegisterCertificateWithoutCA`. */
+  registerCertificate(request: IotDeviceRegistrationRequest): Promise<IotCertificateRef>;
+  /** `UpdateCertificate`: sets a registered device certificate's status. */
+  updateCertificateStatus(certificateId: string, status: IotCertificateStatus): Promise<void>;
+  /** `CreateThing` unless a thing of that name exists; resolves to its ARN either way. */
+  ensureThing(thingName: string): Promise<{ thingArn: string }>;
+  /** `AttachThingPrincipal`: the thing `thingName` is the certificate's. */
+  attachThingPrincipal(thingName: string, certificateArn: string): Promise<void>;
+  /** `AttachPolicy`: the IoT policy `policyName` applies to the certificate. */
+  attachPolicy(policyName: string, certificateArn: string): Promise<void>;
+}

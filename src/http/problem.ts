@@ -9,6 +9,7 @@ import {
   ConflictError,
   DependencyError,
   InvalidRequestError,
+  IotServiceError,
   NotFoundError,
 } from "../core/errors.js";
 import { logError } from "./log.js";
@@ -57,6 +58,14 @@ export function problemFor(error: unknown): Problem {
   if (error instanceof InvalidRequestError) return problem(400, "Invalid request", error.message, error.field);
   if (error instanceof NotFoundError) return problem(404, "Not found", error.message, error.field);
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message, error.field);
+  if (error instanceof IotServiceError) {
+    return problem(
+      iotErrorStatus(error.code),
+      "AWS IoT Core refused the request",
+      `${error.code}: ${error.message}`,
+      error.field,
+    );
+  }
   if (error instanceof ConfigurationError) {
     logError("misconfigured", error);
     return problem(
@@ -81,4 +90,20 @@ export function problemFor(error: unknown): Problem {
 export function problem(status: number, title: string, detail: string, field?: string): Problem {
   const type = `${PROBLEM_TYPE_PREFIX}${title.toLowerCase().replaceAll(" ", "-")}`;
   return field === undefined ? { type, title, status, detail } : { type, title, status, detail, field };
+}
+
+/** IoT error codes that mean "this exists already" or "a limit is reached" (409); a missing IoT resource is a 404; any other refusal a 400. */
+function iotErrorStatus(code: string): number {
+  if (
+    [
+      "ResourceAlreadyExistsException",
+      "LimitExceededException",
+      "ConflictingResourceUpdateException",
+      "DeleteConflictException",
+      "ConflictException",
+    ].includes(code)
+  )
+    return 409;
+  if (code === "ResourceNotFoundException") return 404;
+  return 400;
 }
