@@ -18,8 +18,9 @@
  * iot/policy_principals/<policy name>/<id>.json
  * ```
  */
-import { createHash, randomBytes, randomUUID, X509Certificate } from "node:crypto";
+import { randomBytes, randomUUID, X509Certificate } from "node:crypto";
 import { IotServiceError } from "../core/errors.js";
+import { iotCertificateId } from "../core/iot/iot-certificate-id.js";
 import type {
   IotCaRegistrationRequest,
   IotCertificateRef,
@@ -105,7 +106,15 @@ export class LocalIotRegistry implements IotRegistry {
       registered_at: new Date().toISOString(),
     };
     if (!(await this.store.putIfAbsent(`iot/ca_certificates/${id}.json`, toJson(record), JSON_TYPE))) {
-      throw new IotServiceError("ResourceAlreadyExistsException", `the CA certificate ${id} is already registered`);
+      throw new IotServiceError(
+        "ResourceAlreadyExistsException",
+        `the CA certificate ${id} is already registered`,
+        undefined,
+        {
+          resourceId: id,
+          resourceArn: certificateArn,
+        },
+      );
     }
     return { certificateId: id, certificateArn, status };
   }
@@ -137,7 +146,16 @@ export class LocalIotRegistry implements IotRegistry {
       registered_at: new Date().toISOString(),
     };
     if (!(await this.store.putIfAbsent(`iot/certificates/${id}.json`, toJson(record), JSON_TYPE))) {
-      throw new IotServiceError("ResourceAlreadyExistsException", `the certificate ${id} is already registered`);
+      // As IoT does, the refusal names the certificate that is there (its id and ARN).
+      throw new IotServiceError(
+        "ResourceAlreadyExistsException",
+        `the certificate ${id} is already registered`,
+        undefined,
+        {
+          resourceId: id,
+          resourceArn: certificateArn,
+        },
+      );
     }
     return { certificateId: id, certificateArn };
   }
@@ -197,10 +215,8 @@ export class LocalIotRegistry implements IotRegistry {
   }
 }
 
-/** IoT's certificate id: the SHA-256 of the certificate's DER, in lowercase hex. */
-export function certificateId(pem: string): string {
-  return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
-}
+/** IoT's certificate id: the SHA-256 of the certificate's DER, in lowercase hex (src/core/iot/iot-certificate-id.ts). */
+export const certificateId = iotCertificateId;
 
 function parseCertificate(pem: string, field: string): X509Certificate {
   try {

@@ -75,10 +75,21 @@ export class IotServiceError extends Error {
   override readonly name = "IotServiceError";
   readonly code: string;
   readonly field: string | undefined;
+  /** The existing resource's id, when IoT names it (`ResourceAlreadyExistsException` does). */
+  readonly resourceId: string | undefined;
+  /** The existing resource's ARN, when IoT names it (`ResourceAlreadyExistsException` does). */
+  readonly resourceArn: string | undefined;
 
-  constructor(code: string, message: string, field?: string, options?: ErrorOptions) {
+  constructor(code: string, message: string, field?: string, options?: IotServiceErrorOptions) {
     super(message, options);
     this.code = code;
     this.field = field;
+    this.resourceId = options?.resourceId;
+    this.resourceArn = options?.resourceArn;
   }
+}
+
+export interface IotServiceErrorOptions extends ErrorOptions {
+  resourceId?: string | undefined;
+  resourceArn?: string | undefined;
 }

@@ -1,8 +1,19 @@
 import type { SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRepository } from "../certificate-repository.js";
 import { announce, issuedEvent } from "../events/certificate-events.js";
+import {
+  assertIssuerReadyForIot,
+  type IotDeviceRegistration,
+  type IotDeviceRegistrationOptions,
+  registerDeviceWithIot,
+} from "../iot/register-device-with-iot.js";
 import { DEVICE_ID_PATTERN } from "../names.js";
-import type { IssuanceContext, IssuedCertificate, LeafRequest } from "./issued-certificate.js";
+import {
+  DEFAULT_CA_NAME,
+  type IssuanceContext,
+  type IssuedCertificate,
+  type LeafRequest,
+} from "./issued-certificate.js";
 import { subjectKeyFromSigningRequest } from "./leaf-subject-key.js";
 import { signWithAuthority } from "./sign-with-authority.js";
 
@@ -14,17 +25,36 @@ export interface IssueDeviceRequest extends LeafRequest {
   deviceId?: string | undefined;
   /** Optional SAN entries (URIs such as `urn:dev:…` or `spiffe://…`, DNS names). */
   subjectAltNames?: SubjectAltName[] | undefined;
+  /**
+   * Register the certificate with AWS IoT Core once it is stored (see
+   * src/core/iot/register-device-with-iot.ts); not registered by default.
+   */
+  iot?: IotDeviceRegistrationOptions | undefined;
+}
+
+/** An issued device certificate, and its AWS IoT Core registration when one was asked for. */
+export interface IssuedDeviceCertificate extends IssuedCertificate {
+  iot?: IotDeviceRegistration | undefined;
 }
 
 /** Default lifetime of a device certificate: 1 year. */
 export const DEFAULT_DEVICE_VALIDITY_DAYS = 365;
 
-/** Issues a device (TLS client) certificate from the intermediate `issuer` and stores it. */
+/**
+ * Issues a device (TLS client) certificate from the intermediate `issuer` and
+ * stores it; with `iot`, then registers it with AWS IoT Core. A request IoT
+ * could not take (its issuer not registered there) is refused before
+ * anything is written; an IoT step that fails after the certificate is
+ * stored is reported in `iot`, and the certificate stays.
+ */
 export async function issueDeviceCertificate(
   request: IssueDeviceRequest,
   repository: CertificateRepository,
   context: IssuanceContext = {},
-): Promise<IssuedCertificate> {
+): Promise<IssuedDeviceCertificate> {
+  const iot = request.iot
+    ? await assertIssuerReadyForIot(repository, request.issuer ?? DEFAULT_CA_NAME, request.iot, context.iot)
+    : undefined;
   const crypto = context.crypto ?? globalThis.crypto;
   const subjectAltNames = request.subjectAltNames ?? [];
   // Default id: the CSR's CN when it is a valid device id, otherwise a random UUID (then a CSR CN is refused).
@@ -73,5 +103,10 @@ export async function issueDeviceCertificate(
   });
   await repository.commitLeaf(record);
   await announce(context.events, [issuedEvent(record, subjectAltNames)]);
-  return { record, privateKeyPem };
+  if (!request.iot || !iot) return { record, privateKeyPem };
+  return {
+    record,
+    privateKeyPem,
+    iot: await registerDeviceWithIot(record, request.iot, iot, undefined, context.clock),
+  };
 }

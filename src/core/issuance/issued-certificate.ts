@@ -1,5 +1,6 @@
 import type { CaKeyCustodies, CaKeyStorage } from "../ca-key-custody.js";
 import type { CertificateRecord } from "../certificate-repository.js";
+import type { IotContext } from "../iot/register-device-with-iot.js";
 import type { KeyAlgorithm } from "../key-algorithms.js";
 import type { KeyPairSource } from "../key-pool.js";
 import type { EventPublisher } from "../ports.js";
@@ -42,6 +43,8 @@ export interface IssuanceContext {
    * software custody (keys stored as PEMs in the repository), default `s3`.
    */
   caKeys?: CaKeyCustodies | undefined;
+  /** AWS IoT Core (or its local stand-in), for device certificates registered as they are issued; none by default. */
+  iot?: IotContext | undefined;
 }
 
 /** Fields common to every certificate request. */

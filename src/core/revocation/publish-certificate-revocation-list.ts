@@ -2,6 +2,7 @@ import type { CaKeyCustodies } from "../ca-key-custody.js";
 import type { CertificateRepository, IssuerRef } from "../certificate-repository.js";
 import { buildCertificateRevocationList, CRL_VALIDITY_MS } from "../certificate-revocation-list.js";
 import { announce, crlPublishedEvent } from "../events/certificate-events.js";
+import type { IotContext } from "../iot/register-device-with-iot.js";
 import { loadSigningAuthority } from "../issuance/signing-authority.js";
 import type { EventPublisher } from "../ports.js";
 import { X509Crl } from "../x509.js";
@@ -15,6 +16,8 @@ export interface RevocationContext {
   events?: EventPublisher | undefined;
   /** How the CA's key signs; the software custody on the repository by default. */
   caKeys?: CaKeyCustodies | undefined;
+  /** AWS IoT Core: a revoked device certificate registered there is set REVOKED there too; none by default. */
+  iot?: IotContext | undefined;
 }
 
 /**
