@@ -146,7 +146,6 @@ export class LocalIotRegistry implements IotRegistry {
       registered_at: new Date().toISOString(),
     };
     if (!(await this.store.putIfAbsent(`iot/certificates/${id}.json`, toJson(record), JSON_TYPE))) {
-      // As IoT does, the refusal names the certificate that is there (its id and ARN).
       throw new IotServiceError(
         "ResourceAlreadyExistsException",
         `the certificate ${id} is already registered`,
@@ -215,7 +214,7 @@ export class LocalIotRegistry implements IotRegistry {
   }
 }
 
-/** IoT's certificate id: the SHA-256 of the certificate's DER, in lowercase hex (src/core/iot/iot-certificate-id.ts). */
+/** IoT's certificate id: the SHA-256 of the certificate's DER, in lowercase hex. */
 export const certificateId = iotCertificateId;
 
 function parseCertificate(pem: string, field: string): X509Certificate {

@@ -75,21 +75,20 @@ export class IotServiceError extends Error {
   override readonly name = "IotServiceError";
   readonly code: string;
   readonly field: string | undefined;
-  /** The existing resource's id, when IoT names it (`ResourceAlreadyExistsException` does). */
+  /** With `ResourceAlreadyExistsException`: the id and ARN of what exists (IoT names them). */
   readonly resourceId: string | undefined;
-  /** The existing resource's ARN, when IoT names it (`ResourceAlreadyExistsException` does). */
   readonly resourceArn: string | undefined;
 
-  constructor(code: string, message: string, field?: string, options?: IotServiceErrorOptions) {
+  constructor(
+    code: string,
+    message: string,
+    field?: string,
+    options?: ErrorOptions & { resourceId?: string | undefined; resourceArn?: string | undefined },
+  ) {
     super(message, options);
     this.code = code;
     this.field = field;
     this.resourceId = options?.resourceId;
     this.resourceArn = options?.resourceArn;
   }
-}
-
-export interface IotServiceErrorOptions extends ErrorOptions {
-  resourceId?: string | undefined;
-  resourceArn?: string | undefined;
 }
