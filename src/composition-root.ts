@@ -48,6 +48,11 @@
  *   `IotProvisioningRole`). IoT calls go to AWS IoT Core with a bucket
  *   (honouring `ENDPOINT_URL`, `AWS_ENDPOINT_URL_IOT`, `AWS_ENDPOINT_URL`), to
  *   a stand-in under `iot/` in the local store without one.
+ * - `IOT_API_RATES`: the pace of a batch's IoT calls, as
+ *   `<operation>=<calls per second>` pairs over AWS IoT Core's default rates
+ *   (RegisterCertificate 10, AttachPolicy 15, CreateThing and
+ *   AttachThingPrincipal 100, ...; src/core/iot/iot-call-pacer.ts), e.g.
+ *   `RegisterCertificate=50` for an account whose quota was raised.
  *
  * Test seam: `useServicesForTesting({ objectStore, importer, events, iot })` makes
  * `configuredObjectStore()`, `certificateImporter()`, `eventPublisher()` and `iotRegistry()`
@@ -68,6 +73,9 @@ import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js
 import { type CaKeyCustodies, type CaKeyCustody, caKeyCustodies } from "./core/ca-key-custody.js";
 import { CA_KEY_STORAGES, type CaKeyStorage } from "./core/ca-key-storage.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
+import { parseIotApiRates } from "./core/iot/iot-call-pacer.js";
+import { IotRegistrationRecords } from "./core/iot/iot-registration-records.js";
+import type { IotContext } from "./core/iot/register-device-with-iot.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/expiry-warning-days.js";
@@ -235,6 +243,20 @@ export function iotRegistry(): IotRegistry {
     iot = config.storage === "s3" ? lazyIotCoreRegistry(config) : new LocalIotRegistry(configuredObjectStore());
   }
   return iot;
+}
+
+/**
+ * What device issuance, the batch, revocation and the iot-registration route
+ * need of AWS IoT Core: the registry, this project's records of it (on the
+ * configured store) and the batch's pace (`IOT_API_RATES`). Cheap to make:
+ * nothing is loaded or called until a device asks for IoT.
+ */
+export function deviceIotContext(env: NodeJS.ProcessEnv = process.env): IotContext {
+  return {
+    registry: iotRegistry(),
+    records: new IotRegistrationRecords(configuredObjectStore()),
+    rates: parseIotApiRates(env.IOT_API_RATES),
+  };
 }
 
 /**

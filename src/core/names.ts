@@ -15,6 +15,12 @@ export const CA_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/** An AWS IoT thing name, as IoT defines it (`[a-zA-Z0-9:_-]+`, 1–128 characters). */
+export const IOT_THING_NAME_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
+
+/** An AWS IoT policy name, as IoT defines it (`[\w+=,.@-]+`, 1–128 characters). */
+export const IOT_POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
+
 const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** Longest DNS name in presentation form (RFC 1035 §2.3.4, without the root dot). */

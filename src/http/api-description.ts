@@ -21,6 +21,9 @@ import {
   DEVICE_BATCH_ISSUED_EXAMPLES,
   DEVICE_BATCH_PARTIAL_EXAMPLES,
   DEVICE_BATCH_REQUEST_EXAMPLES,
+  DEVICE_IOT_REGISTERED_EXAMPLES,
+  DEVICE_IOT_REGISTRATION_REQUEST_EXAMPLES,
+  DEVICE_IOT_SYNCED_EXAMPLES,
   DEVICE_ISSUED_EXAMPLES,
   DEVICE_REQUEST_EXAMPLES,
   EXAMPLE_SERIAL_NUMBERS,
@@ -46,6 +49,7 @@ import {
   caName,
   createIntermediateBody,
   createRootBody,
+  deviceIotRegistrationBody,
   issueDeviceBatchBody,
   issueDeviceBody,
   issueServerBody,
@@ -114,7 +118,7 @@ const POST_ERRORS = {
   "400": "Invalid request: the field at fault is named in `field`",
   "404": "The issuer (or certificate) does not exist",
   "409":
-    "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, or the Idempotency-Key is in use",
+    "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, the issuer is not registered with AWS IoT Core (`iot` without `without_ca`; nothing issued), or the Idempotency-Key is in use",
   "413": `Body larger than ${MAX_BODY_BYTES} bytes`,
   "422": "Idempotency-Key reused with a different body",
   "503": "Storage or ACM failed; nothing was issued; retry (see Retry-After)",
@@ -179,6 +183,16 @@ function serialLinks(kind: "server" | "device"): ResponseDescription["links"] {
       parameters,
       description: `Revoke the issued ${kind} certificate`,
     },
+    ...(kind === "device"
+      ? {
+          RegisterDeviceWithIot: {
+            method: "post" as const,
+            path: `${idPath(kind)}/iot-registration`,
+            parameters,
+            description: "Register the issued device certificate with AWS IoT Core (or retry its registration)",
+          },
+        }
+      : {}),
   };
 }
 
@@ -240,8 +254,32 @@ export const API_OPERATIONS: Operation[] = [
     body: issueDeviceBatchBody,
     requestExamples: DEVICE_BATCH_REQUEST_EXAMPLES,
     responses: {
-      "201": { description: "Every device issued", examples: DEVICE_BATCH_ISSUED_EXAMPLES },
-      "207": { description: "Some devices failed; see each result's status", examples: DEVICE_BATCH_PARTIAL_EXAMPLES },
+      "201": {
+        description: "Every device issued (and registered with AWS IoT Core, when asked)",
+        examples: DEVICE_BATCH_ISSUED_EXAMPLES,
+      },
+      "207": {
+        description: "Some devices failed, or an AWS IoT Core step failed for some; see each result's status and iot",
+        examples: DEVICE_BATCH_PARTIAL_EXAMPLES,
+      },
+    },
+  },
+  {
+    method: "post",
+    path: "/certificates/device/{serial_number}/iot-registration",
+    summary:
+      "Register an issued device certificate with AWS IoT Core, or finish or retry a registration (never twice); for a revoked one, set it REVOKED in IoT",
+    tag: "Issuance",
+    pathParameters: idParameter("device", "get"),
+    body: deviceIotRegistrationBody,
+    requestExamples: DEVICE_IOT_REGISTRATION_REQUEST_EXAMPLES,
+    responses: {
+      "201": { description: "Registered with AWS IoT Core now", examples: DEVICE_IOT_REGISTERED_EXAMPLES },
+      "200": {
+        description:
+          "AWS IoT Core held it already: its thing and policy attached again, or (revoked) its status set REVOKED",
+        examples: DEVICE_IOT_SYNCED_EXAMPLES,
+      },
     },
   },
   ...KINDS.map(
@@ -354,6 +392,10 @@ export const API_OPERATIONS: Operation[] = [
 
 /** The document's description: what the API is, and the events it sends (docs/lifecycle.md says more). */
 const API_DESCRIPTION = `Root and intermediate CAs, server and device certificates for IoT development and test. Errors are RFC 9457 problem+json. The examples are one walk through the API on an empty store, in the order of the operations.
+
+## AWS IoT Core
+
+\`"iot": {"register": true, "thing_name"?, "policy_name"?, "without_ca"?}\` on device issuance (single, or the batch's and each device's) registers the certificate with AWS IoT Core once it is stored: \`RegisterCertificate\` with its issuing intermediate's PEM (that intermediate must be registered with IoT, else \`409\` before anything is written), or \`RegisterCertificateWithoutCA\` with \`without_ca\` (devices then send SNI); status ACTIVE; the thing is created when missing. The response's \`iot.registered\` says whether IoT has it; when false, \`iot.failed_step\`, \`iot.error\` (IoT's code) and \`iot.retry\` (method, path and body for \`POST /certificates/device/{serial_number}/iot-registration\`, which never registers twice) say what to do: the certificate is stored either way. Revoking a device certificate IoT holds sets it REVOKED there too (\`iot.updated\` in the revocation response; the same route retries it). A batch's IoT calls are paced to the account's API rates.
 
 ## Events
 

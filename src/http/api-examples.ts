@@ -130,6 +130,16 @@ export const DEVICE_REQUEST_EXAMPLES: Record<string, Example> = {
     summary: "Device `sensor-0002` from its own CSR (the private key never leaves the device)",
     value: { device_id: "sensor-0002", issuer: "devices", csr: EXAMPLE_DEVICE_CSR },
   },
+  "sensor-0003-iot": {
+    summary:
+      "Device `sensor-0003`, registered with AWS IoT Core and attached to thing `sensor-0003` (without_ca: its issuer is not registered with IoT; devices send SNI)",
+    value: {
+      device_id: "sensor-0003",
+      issuer: "devices",
+      key_algorithm: "EC-P256",
+      iot: { register: true, thing_name: "sensor-0003", without_ca: true },
+    },
+  },
 };
 
 export const DEVICE_BATCH_REQUEST_EXAMPLES: Record<string, Example> = {
@@ -144,6 +154,27 @@ export const DEVICE_BATCH_REQUEST_EXAMPLES: Record<string, Example> = {
       key_algorithm: "EC-P256",
       devices: [{ device_id: "sensor-0101" }, { device_id: "sensor-0102" }],
     },
+  },
+  iot: {
+    summary:
+      "Two devices registered with AWS IoT Core (the batch's iot; a device's own wins: sensor-0202 also gets a thing)",
+    value: {
+      issuer: "devices",
+      key_algorithm: "EC-P256",
+      iot: { register: true, without_ca: true },
+      devices: [
+        { device_id: "sensor-0201" },
+        { device_id: "sensor-0202", iot: { register: true, thing_name: "sensor-0202", without_ca: true } },
+      ],
+    },
+  },
+};
+
+export const DEVICE_IOT_REGISTRATION_REQUEST_EXAMPLES: Record<string, Example> = {
+  "sensor-0001": {
+    summary:
+      "Register `sensor-0001` (issued without iot) with AWS IoT Core, attached to thing `sensor-0001`; also the retry an `iot.retry` names",
+    value: { thing_name: "sensor-0001", without_ca: true },
   },
 };
 
@@ -247,6 +278,28 @@ const DEVICE_VIEW = view({
 
 const ACM_ARN = "arn:aws:acm:eu-north-1:123456789012:certificate/8df3ffe5-ee9c-461e-846f-3c2fbf4ba8fa";
 
+/** IoT's ids (SHA-256 of the certificate's DER) of the walk's registered devices. */
+const IOT_CERTIFICATE_IDS = {
+  sensor1: "9b1e4f4c7d0a2e6b5c3f8a1d2e7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c",
+  sensor3: "3f9c2b7e1a6d5c4b8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
+  sensor201: "c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4",
+  sensor202: "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+} as const;
+
+const IOT_ARN_PREFIX = "arn:aws:iot:eu-north-1:123456789012:cert/";
+
+/** `iot` of a device certificate registered with AWS IoT Core. */
+function iotRegistered(certificateId: string, thingName: string | null, registration: "with_ca" | "without_ca") {
+  return {
+    registered: true,
+    iot_certificate_id: certificateId,
+    iot_certificate_arn: `${IOT_ARN_PREFIX}${certificateId}`,
+    thing_name: thingName,
+    policy_name: null,
+    registration,
+  };
+}
+
 export const ROOT_CREATED_EXAMPLES: Record<string, Example> = {
   default: {
     summary: "Root CA created",
@@ -310,6 +363,18 @@ export const DEVICE_ISSUED_EXAMPLES: Record<string, Example> = {
       s3_folder: `device_certificates/sensor-0002/${EXAMPLE_SERIAL_NUMBERS.device}/`,
     },
   },
+  "sensor-0003-iot": {
+    summary:
+      "Issued, stored and registered with AWS IoT Core (`iot.registered`; when false, `iot.failed_step`, `iot.error` and `iot.retry` say what to do, and the certificate is stored all the same)",
+    value: {
+      message: "Device certificate created and stored.",
+      device_id: "sensor-0003",
+      ...DEVICE_VIEW,
+      s3_folder: `device_certificates/sensor-0003/${EXAMPLE_SERIAL_NUMBERS.device}/`,
+      private_key: LEAF_KEY_PEM,
+      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor3, "sensor-0003", "without_ca"),
+    },
+  },
 };
 
 function batchResult(deviceId: string, serial: string) {
@@ -356,9 +421,103 @@ export const DEVICE_BATCH_ISSUED_EXAMPLES: Record<string, Example> = {
       ],
     },
   },
+  iot: {
+    summary: "Every device issued and registered with AWS IoT Core (`iot` counts them; each result has its own `iot`)",
+    value: {
+      message: "2 of 2 device certificates issued.",
+      issuer: "devices",
+      issued: 2,
+      failed: 0,
+      iot: { registered: 2, failed: 0 },
+      certificate_chain: DEVICES_CA_PEM + ROOT_PEM,
+      results: [
+        {
+          ...batchResult("sensor-0201", "5b6c7d8e9fa0b1c2d3e4f5a6b7c8d9e0"),
+          iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor201, null, "without_ca"),
+        },
+        {
+          ...batchResult("sensor-0202", "3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b"),
+          iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor202, "sensor-0202", "without_ca"),
+        },
+      ],
+    },
+  },
+};
+
+export const DEVICE_IOT_REGISTERED_EXAMPLES: Record<string, Example> = {
+  "sensor-0001": {
+    summary: "Registered with AWS IoT Core now",
+    value: {
+      message: "Device certificate registered with AWS IoT Core.",
+      device_id: "sensor-0001",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "without_ca"),
+    },
+  },
+};
+
+export const DEVICE_IOT_SYNCED_EXAMPLES: Record<string, Example> = {
+  completed: {
+    summary: "IoT held it already (an earlier attempt): its thing and policy attached again, not registered twice",
+    value: {
+      message: "Device certificate was registered with AWS IoT Core already; its thing and policy are attached.",
+      device_id: "sensor-0001",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "without_ca"),
+    },
+  },
+  revoked: {
+    summary:
+      "The certificate is revoked here: its IoT certificate is now REVOKED (the retry of a revocation's IoT step)",
+    value: {
+      message: "Device certificate is revoked; its AWS IoT Core certificate is now REVOKED.",
+      device_id: "sensor-0001",
+      serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+      iot: { ...iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "without_ca"), status: "REVOKED" },
+    },
+  },
 };
 
 export const DEVICE_BATCH_PARTIAL_EXAMPLES: Record<string, Example> = {
+  "iot-step-failed": {
+    summary:
+      "Both devices issued and stored; AWS IoT Core refused sensor-0202's policy (it does not exist): `iot.failed_step`, IoT's error, and the retry to send once the policy exists",
+    value: {
+      message: "2 of 2 device certificates issued.",
+      issuer: "devices",
+      issued: 2,
+      failed: 0,
+      iot: { registered: 1, failed: 1 },
+      certificate_chain: DEVICES_CA_PEM + ROOT_PEM,
+      results: [
+        {
+          ...batchResult("sensor-0201", "5b6c7d8e9fa0b1c2d3e4f5a6b7c8d9e0"),
+          iot: { ...iotRegistered(IOT_CERTIFICATE_IDS.sensor201, null, "without_ca"), policy_name: "FleetPolicy" },
+        },
+        {
+          ...batchResult("sensor-0202", "3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b"),
+          iot: {
+            registered: false,
+            failed_step: "attach_policy",
+            error: {
+              code: "ResourceNotFoundException",
+              status: 404,
+              detail: "ResourceNotFoundException: The policy FleetPolicy does not exist.",
+            },
+            iot_certificate_id: IOT_CERTIFICATE_IDS.sensor202,
+            iot_certificate_arn: `${IOT_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor202}`,
+            thing_name: null,
+            policy_name: "FleetPolicy",
+            retry: {
+              method: "POST",
+              path: "/certificates/device/3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b/iot-registration",
+              body: { policy_name: "FleetPolicy", without_ca: true },
+            },
+          },
+        },
+      ],
+    },
+  },
   partial: {
     summary: "One device's CSR did not verify: that device failed, the other was issued",
     value: {
@@ -542,7 +701,8 @@ export const REVOKE_REQUEST_EXAMPLES = {
 export const REVOKED_EXAMPLES: Record<"device" | "server" | "intermediate", Record<string, Example>> = {
   device: {
     keyCompromise: {
-      summary: "Revoked; the issuer's CRL was re-signed",
+      summary:
+        "Revoked; the issuer's CRL was re-signed, and AWS IoT Core, which holds it, has it REVOKED (`iot`, only for a device IoT holds; `iot.updated` false: the revocation stands, `iot.retry` sets the IoT status)",
       value: {
         message: "Certificate revoked; the CRL of intermediate CA 'devices' was re-signed.",
         kind: "device",
@@ -552,6 +712,12 @@ export const REVOKED_EXAMPLES: Record<"device" | "server" | "intermediate", Reco
         revoked_at: "2026-12-03T14:26:37.000Z",
         revocation_reason: "keyCompromise",
         crl_path: "/crl/intermediate/devices",
+        iot: {
+          updated: true,
+          iot_certificate_id: IOT_CERTIFICATE_IDS.sensor1,
+          iot_certificate_arn: `${IOT_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor1}`,
+          status: "REVOKED",
+        },
       },
     },
   },

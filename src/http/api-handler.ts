@@ -119,13 +119,24 @@ function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const issue = result.error.issues[0];
   const field = issue?.path.map(String).join(".") || undefined;
   let message = issue?.message ?? "is invalid";
-  if (issue?.code === "invalid_type" && issue.input === undefined) message = "is required";
+  // zod leaves `input` out of its issues: a field is missing when the value at its path is.
+  if (issue?.code === "invalid_type" && valueAt(value, issue.path) === undefined) message = "is required";
   if (issue?.code === "unrecognized_keys") {
     const keys = issue.keys.join(", ");
     const prefix = issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
     throw new HttpError(400, "Invalid request", `${prefix}unknown field(s): ${keys}`, issue.keys[0]);
   }
   throw new HttpError(400, "Invalid request", field ? `${field} ${message}` : message, field);
+}
+
+/** The value at `path` inside `value`, or undefined. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }
 
 /** A JSON response. */

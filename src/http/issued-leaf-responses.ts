@@ -8,10 +8,12 @@
  * functions that only read (get, list) then do without.
  */
 import type { CertificateRecord } from "../core/certificate-repository.js";
+import type { IssuedDeviceCertificate } from "../core/issuance/issue-device-certificate.js";
 import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
 import type { RenewedCertificate } from "../core/lifecycle/renew-certificate.js";
 import { encodePkcs12 } from "../core/pkcs12.js";
 import { certificateView, SUBJECT_FIELD } from "./certificate-responses.js";
+import { iotRegistrationView } from "./iot-device-responses.js";
 import type { LeafOutput } from "./request-schemas.js";
 
 export async function serverIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
@@ -29,7 +31,8 @@ export async function serverIssuedBody(issued: IssuedCertificate, output: LeafOu
   };
 }
 
-export async function deviceIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
+/** A new device certificate; with `iot` when it was to be registered with AWS IoT Core (iot-device-responses.ts). */
+export async function deviceIssuedBody(issued: IssuedDeviceCertificate, output: LeafOutput) {
   const { record, privateKeyPem } = issued;
   return {
     message: record.from_csr
@@ -38,6 +41,7 @@ export async function deviceIssuedBody(issued: IssuedCertificate, output: LeafOu
     device_id: record.subject_id,
     ...certificateView(record),
     ...(await keyMaterial(record, privateKeyPem, output)),
+    ...(issued.iot ? { iot: iotRegistrationView(record.serial_number, issued.iot) } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { CA_KEY_STORAGES } from "../core/ca-key-storage.js";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
 import { CERTIFICATE_STATUSES } from "../core/inventory/certificate-status.js";
 import { MAX_PAGE_SIZE } from "../core/inventory/list-certificates.js";
+import type { IotDeviceRegistrationOptions } from "../core/iot/register-device-with-iot.js";
 import { MAX_BATCH_SIZE } from "../core/issuance/batch-limits.js";
 import type { CreateIntermediateRequest } from "../core/issuance/create-intermediate-certificate-authority.js";
 import type { CreateRootRequest } from "../core/issuance/create-root-certificate-authority.js";
@@ -21,6 +22,8 @@ import { ACM_IMPORTABLE_KEY_ALGORITHMS, CA_KEY_ALGORITHMS, KEY_ALGORITHMS } from
 import {
   CA_NAME_PATTERN,
   DEVICE_ID_PATTERN,
+  IOT_POLICY_NAME_PATTERN,
+  IOT_THING_NAME_PATTERN,
   isCertificateDnsName,
   isHostName,
   isIpAddress,
@@ -259,6 +262,54 @@ export const issueServerBody = z
     ...signedRequest(body),
   }));
 
+/** What a device certificate's AWS IoT Core registration may name (the retry route's body). */
+const iotRegistrationFields = {
+  thing_name: z
+    .string()
+    .regex(
+      IOT_THING_NAME_PATTERN,
+      "must be an AWS IoT thing name: 1 to 128 characters of A-Z, a-z, 0-9, ':', '_' and '-'",
+    )
+    .optional(),
+  policy_name: z
+    .string()
+    .regex(
+      IOT_POLICY_NAME_PATTERN,
+      "must be an AWS IoT policy name: 1 to 128 characters of A-Z, a-z, 0-9 and '_', '+', '=', ',', '.', '@', '-'",
+    )
+    .optional(),
+  without_ca: z.boolean({ error: "must be true or false" }).optional(),
+};
+
+function iotOptions(body: {
+  thing_name?: string | undefined;
+  policy_name?: string | undefined;
+  without_ca?: boolean | undefined;
+}): IotDeviceRegistrationOptions {
+  return { thingName: body.thing_name, policyName: body.policy_name, withoutCa: body.without_ca };
+}
+
+/**
+ * `"iot": {"register": true, "thing_name"?, "policy_name"?, "without_ca"?}` on
+ * device issuance: register the certificate with AWS IoT Core once stored.
+ * `"register": false` is `null`: not registered (in a batch, a device's
+ * `"register": false` opts out of the batch's `iot`).
+ */
+const iotRegistration = z
+  .strictObject({ register: z.boolean({ error: "must be true or false" }), ...iotRegistrationFields })
+  .transform((body, context): IotDeviceRegistrationOptions | null => {
+    if (body.register) return iotOptions(body);
+    for (const field of ["thing_name", "policy_name", "without_ca"] as const) {
+      if (body[field] !== undefined) {
+        context.addIssue({ code: "custom", path: [field], message: 'is only used with "register": true' });
+      }
+    }
+    return null;
+  });
+
+/** `POST /certificates/device/{serial_number}/iot-registration` (every field optional: `{}` registers the certificate as it is) */
+export const deviceIotRegistrationBody = z.strictObject(iotRegistrationFields).transform(iotOptions);
+
 /** `POST /certificates/device` */
 export const issueDeviceBody = z
   .strictObject({
@@ -266,12 +317,14 @@ export const issueDeviceBody = z
     device_id: deviceId.optional(),
     subject_alt_names: subjectAltNames(["url", "dns", "ip"]).optional(),
     key_algorithm: z.enum(KEY_ALGORITHMS, { error: `must be one of ${KEY_ALGORITHMS.join(", ")}` }).optional(),
+    iot: iotRegistration.optional(),
   })
   .transform((body, context): IssueDeviceRequest & { output: LeafOutput } => ({
     output: leafOutput(body, context),
     csr: body.csr,
     deviceId: body.device_id,
     subjectAltNames: body.subject_alt_names,
+    iot: body.iot ?? undefined,
     ...signedRequest(body),
   }));
 
@@ -286,13 +339,15 @@ export const issueDeviceBatchBody = z
       .max(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)
       .optional(),
     devices: z
-      .array(z.strictObject({ device_id: deviceId.optional(), csr: csr.optional() }), {
-        error: "must be an array of {device_id?, csr?} objects",
+      .array(z.strictObject({ device_id: deviceId.optional(), csr: csr.optional(), iot: iotRegistration.optional() }), {
+        error: "must be an array of {device_id?, csr?, iot?} objects",
       })
       .min(1, "must hold at least one device")
       .max(MAX_BATCH_SIZE, `must hold at most ${MAX_BATCH_SIZE} devices`)
       .optional(),
     key_algorithm: z.enum(KEY_ALGORITHMS, { error: `must be one of ${KEY_ALGORITHMS.join(", ")}` }).optional(),
+    /** Every device's IoT registration; a device's own `iot` wins. */
+    iot: iotRegistration.optional(),
   })
   .refine((body) => (body.count === undefined) !== (body.devices === undefined), {
     message: "give either count or devices (not both)",
@@ -301,7 +356,8 @@ export const issueDeviceBatchBody = z
   .transform(
     (body): IssueDeviceBatchRequest => ({
       count: body.count,
-      devices: body.devices?.map((device) => ({ deviceId: device.device_id, csr: device.csr })),
+      devices: body.devices?.map((device) => ({ deviceId: device.device_id, csr: device.csr, iot: device.iot })),
+      iot: body.iot ?? undefined,
       ...signedRequest(body),
     }),
   );

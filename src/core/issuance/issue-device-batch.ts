@@ -41,7 +41,8 @@ export interface IssueDeviceBatchRequest extends SignedRequest {
 export interface BatchDevice {
   deviceId?: string | undefined;
   csr?: string | undefined;
-  iot?: IotDeviceRegistrationOptions | undefined;
+  /** This device's IoT registration, over the batch's; `null`: not registered, whatever the batch asks. */
+  iot?: IotDeviceRegistrationOptions | null | undefined;
 }
 
 export type BatchItemResult =
@@ -72,7 +73,7 @@ export async function issueDeviceBatch(
   }
   // Fail fast, before any device, when the issuer is missing (or, for IoT, not ready).
   await loadSigningAuthority(repository, "intermediate", common.issuer ?? DEFAULT_CA_NAME, context);
-  const iotOptions = items.map((item) => item.iot ?? batchIot);
+  const iotOptions = items.map((item) => (item.iot === null ? undefined : (item.iot ?? batchIot)));
   const iot = await batchIotContext(iotOptions, repository, common.issuer ?? DEFAULT_CA_NAME, context);
 
   const results: BatchItemResult[] = new Array(items.length);

@@ -54,6 +54,10 @@ const ACTIONS_WITHOUT_RESOURCES = new Set([
   // A new key has no ARN yet; tags given to CreateKey need TagResource on "*" too. Both are bounded by tag conditions (checked below).
   "kms:CreateKey",
   "kms:TagResource",
+  // The service authorization reference lists no resource type for these: they can only be granted on "*".
+  "iot:RegisterCertificate",
+  "iot:RegisterCertificateWithoutCA",
+  "iot:AttachThingPrincipal",
 ]);
 
 function functionsOf(t: Template) {
@@ -425,6 +429,111 @@ describe("template.yaml: KMS CA keys are created, tagged and used only within th
     for (const owner of ["GetCertificateFunction", "ListCertificatesFunction", "GetOpenApiFunction"]) {
       expect(kmsAllows.filter((found) => found.owner === owner)).toEqual([]);
     }
+  });
+});
+
+describe("template.yaml: AWS IoT Core device registration is least privilege", () => {
+  const { statements } = statementsOf(template);
+  const allows = statements.filter(({ statement }) => statement.Effect === "Allow");
+  const iotDeviceActions = [
+    "iot:RegisterCertificate",
+    "iot:RegisterCertificateWithoutCA",
+    "iot:CreateThing",
+    "iot:DescribeThing",
+    "iot:AttachThingPrincipal",
+    "iot:AttachPolicy",
+    "iot:UpdateCertificate",
+  ];
+  /** The IoT device actions each function may call, sorted. */
+  const granted = (owner: string) =>
+    allows
+      .filter((found) => found.owner === owner)
+      .flatMap(({ statement }) => asArray(statement.Action))
+      .filter((action) => iotDeviceActions.includes(action))
+      .sort();
+  const REGISTER = [
+    "iot:AttachPolicy",
+    "iot:AttachThingPrincipal",
+    "iot:CreateThing",
+    "iot:DescribeThing",
+    "iot:RegisterCertificate",
+    "iot:RegisterCertificateWithoutCA",
+  ];
+  /** Fn::Sub texts, not JavaScript templates. */
+  const sub = (text: string) => text.replaceAll("#{", "${");
+
+  it("lets the device issuing functions register and attach, the revoke function only set a status, the retry route both", () => {
+    expect(granted("IssueDeviceCertificateFunction")).toEqual(REGISTER);
+    expect(granted("IssueDeviceBatchFunction")).toEqual(REGISTER);
+    expect(granted("RevokeCertificateFunction")).toEqual(["iot:UpdateCertificate"]);
+    expect(granted("RegisterDeviceWithIotFunction")).toEqual([...REGISTER, "iot:UpdateCertificate"].sort());
+    const owners = [
+      ...new Set(
+        allows
+          .filter(({ statement }) => asArray(statement.Action).some((action) => iotDeviceActions.includes(action)))
+          .map(({ owner }) => owner),
+      ),
+    ].sort();
+    expect(owners).toEqual([
+      "IssueDeviceBatchFunction",
+      "IssueDeviceCertificateFunction",
+      "RegisterDeviceWithIotFunction",
+      "RevokeCertificateFunction",
+    ]);
+  });
+
+  it('grants "*" only where IoT has no resource type; things, certificates and policies by ARN', () => {
+    const resourceOf: Record<string, string> = {
+      "iot:RegisterCertificate": "*",
+      "iot:RegisterCertificateWithoutCA": "*",
+      "iot:AttachThingPrincipal": "*",
+      "iot:CreateThing": sub("arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:thing/*"),
+      "iot:DescribeThing": sub("arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:thing/*"),
+      "iot:AttachPolicy": sub("arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:cert/*"),
+      "iot:UpdateCertificate": sub("arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:cert/*"),
+    };
+    const iotStatements = allows.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => iotDeviceActions.includes(action)),
+    );
+    expect(iotStatements.length).toBeGreaterThanOrEqual(9);
+    for (const { owner, statement } of iotStatements) {
+      const resources = asArray(statement.Resource).map(render);
+      expect(resources, owner).toHaveLength(1);
+      for (const action of asArray(statement.Action)) {
+        expect(action.startsWith("iot:"), `${owner}: ${action} mixed with IoT actions`).toBe(true);
+        expect(resources[0], `${owner}: ${action}`).toBe(resourceOf[action]);
+      }
+      expect(statement.Condition, owner).toBeUndefined();
+    }
+  });
+
+  it("lets the IoT functions read the issuer's IoT registration and create the device's, and revocation only read it", () => {
+    const s3Paths = (owner: string, action: string) =>
+      allows
+        .filter((found) => found.owner === owner && asArray(found.statement.Action).includes(action))
+        .flatMap(({ statement }) => asArray(statement.Resource).map(render))
+        .filter((path) => path.includes("iot_registrations/"))
+        .sort();
+    for (const owner of [
+      "IssueDeviceCertificateFunction",
+      "IssueDeviceBatchFunction",
+      "RegisterDeviceWithIotFunction",
+    ]) {
+      expect(s3Paths(owner, "s3:GetObject"), owner).toEqual([
+        sub("#{BucketArn}/iot_registrations/device/*"),
+        sub("#{BucketArn}/iot_registrations/intermediate/*"),
+      ]);
+      expect(s3Paths(owner, "s3:PutObject"), owner).toEqual([sub("#{BucketArn}/iot_registrations/device/*")]);
+    }
+    expect(s3Paths("RevokeCertificateFunction", "s3:GetObject")).toEqual([
+      sub("#{BucketArn}/iot_registrations/device/*"),
+    ]);
+    expect(s3Paths("RevokeCertificateFunction", "s3:PutObject")).toEqual([]);
+    // The retry route signs nothing and announces nothing.
+    const retry = allows.filter(({ owner }) => owner === "RegisterDeviceWithIotFunction");
+    expect(
+      retry.flatMap(({ statement }) => asArray(statement.Action)).filter((a) => /^(kms|events|acm):/.test(a)),
+    ).toEqual([]);
   });
 });
 

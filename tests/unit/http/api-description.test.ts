@@ -125,6 +125,10 @@ describe("one walk through the API", () => {
           operationId({ method: "get", path: `/certificates/${kind}/{serial_number}` }),
           operationId({ method: "post", path: `/certificates/${kind}/{serial_number}/renew` }),
           operationId({ method: "post", path: `/certificates/${kind}/{serial_number}/revoke` }),
+          // A device certificate may be registered with AWS IoT Core after its issuance.
+          ...(kind === "device"
+            ? [operationId({ method: "post", path: "/certificates/device/{serial_number}/iot-registration" })]
+            : []),
         ].sort(),
       );
       for (const link of Object.values<any>(links)) {

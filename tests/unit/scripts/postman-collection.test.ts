@@ -46,7 +46,7 @@ describe("the runnable collection", () => {
       "Create an intermediate CA signed by a root (servers)",
       expect.stringMatching(/^Issue a server certificate .* \(broker\)$/),
     ]);
-    expect(requests).toHaveLength(25);
+    expect(requests).toHaveLength(28);
     expect(collection.item.map((folder: any) => folder.name)).toEqual([
       "Certificate authorities",
       "Issuance",
@@ -71,11 +71,13 @@ describe("the runnable collection", () => {
       undefined, // the PKCS#12 example: the requests by serial are about the first one
       "device_serial_number",
       undefined,
+      undefined,
     ]);
     for (const kind of ["server", "device"]) {
       const bySerial = requests.filter((item) => route(item).startsWith(`POST /certificates/${kind}/:serial_number`));
       bySerial.push(...requests.filter((item) => route(item) === `GET /certificates/${kind}/:serial_number`));
-      expect(bySerial).toHaveLength(3); // get, renew, revoke
+      // get, renew, revoke; and for a device its AWS IoT Core registration
+      expect(bySerial).toHaveLength(kind === "device" ? 4 : 3);
       for (const item of bySerial) {
         expect(item.request.url.variable).toEqual([
           expect.objectContaining({ key: "serial_number", value: `{{${kind}_serial_number}}` }),
@@ -109,7 +111,7 @@ describe("the runnable collection", () => {
 
   it("the plain conversion (what importing the document gives) fills bodies and parameters from the examples", async () => {
     const requests = collectionRequests(await convertOpenApi(document));
-    expect(requests).toHaveLength(22);
+    expect(requests).toHaveLength(23);
     const root = requests.find((item) => route(item) === "POST /certificates/root");
     expect(JSON.parse(root?.request.body.raw)).toEqual(
       document.paths["/certificates/root"].post.requestBody.content["application/json"].examples.default.value,
