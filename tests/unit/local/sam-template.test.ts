@@ -184,7 +184,21 @@ describe("what each function bundle carries (dist/meta, esbuild's metafiles of `
       );
       // Certificate events: the functions that issue, renew, revoke, publish CRLs or warn of expiry.
       expect(packages.has("@aws-sdk/client-eventbridge"), fn.logicalId).toBe(
-        !["GetOpenApiFunction", "ListCertificatesFunction", "GetCertificateFunction"].includes(fn.logicalId),
+        ![
+          "GetOpenApiFunction",
+          "ListCertificatesFunction",
+          "GetCertificateFunction",
+          "RegisterDeviceWithIotFunction",
+        ].includes(fn.logicalId),
+      );
+      // AWS IoT Core: the functions that register device certificates or revoke them there.
+      expect(packages.has("@aws-sdk/client-iot"), fn.logicalId).toBe(
+        [
+          "IssueDeviceCertificateFunction",
+          "IssueDeviceBatchFunction",
+          "RegisterDeviceWithIotFunction",
+          "RevokeCertificateFunction",
+        ].includes(fn.logicalId),
       );
       if (!touchesAws) expect([...packages].filter((name) => /^@(aws-sdk|smithy|aws-crypto)\//.test(name))).toEqual([]);
     }
