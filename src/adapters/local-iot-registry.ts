@@ -12,11 +12,15 @@
  * iot/registration_code                         the account's registration code (made once)
  * iot/ca_certificates/<id>.json                 a registered CA
  * iot/certificates/<id>.json                    a registered device certificate
- * iot/certificate_status/<id>/<time>~<uuid>     (JSON) a status change
+ * iot/certificate_status/<id>/<time>~<uuid>     (JSON) a status change (time: 20261203T175716504Z)
  * iot/things/<thing name>.json
  * iot/thing_principals/<thing name>/<id>.json
  * iot/policy_principals/<policy name>/<id>.json
  * ```
+ *
+ * Names go into keys with every character but `A-Za-z0-9_-` written `~<hex>`
+ * (`:` in a thing name, `+=,.@` in a policy name), which the local directory
+ * store accepts as file names.
  */
 import { randomBytes, randomUUID, X509Certificate } from "node:crypto";
 import { IotServiceError } from "../core/errors.js";
@@ -164,7 +168,9 @@ export class LocalIotRegistry implements IotRegistry {
       throw new IotServiceError("ResourceNotFoundException", `no certificate ${certificateId} is registered`);
     }
     const change = { certificate_id: certificateId, status, changed_at: new Date().toISOString() };
-    const key = `iot/certificate_status/${certificateId}/${change.changed_at}~${randomUUID()}.json`;
+    // A compact time: key order is time order, and the local directory store takes no ':' in a key.
+    const time = change.changed_at.replace(/[-:.]/g, "");
+    const key = `iot/certificate_status/${certificateId}/${time}~${randomUUID()}.json`;
     await this.store.putIfAbsent(key, toJson(change), JSON_TYPE);
   }
 
@@ -183,25 +189,25 @@ export class LocalIotRegistry implements IotRegistry {
     assertName(thingName, THING_NAME, "thingName");
     const thingArn = `${LOCAL_IOT_ARN_PREFIX}thing/${thingName}`;
     const record = { thing_name: thingName, thing_arn: thingArn, created_at: new Date().toISOString() };
-    await this.store.putIfAbsent(`iot/things/${thingName}.json`, toJson(record), JSON_TYPE);
+    await this.store.putIfAbsent(`iot/things/${keyPart(thingName)}.json`, toJson(record), JSON_TYPE);
     return { thingArn };
   }
 
   async attachThingPrincipal(thingName: string, certificateArn: string): Promise<void> {
     assertName(thingName, THING_NAME, "thingName");
-    if (!(await this.store.get(`iot/things/${thingName}.json`))) {
+    if (!(await this.store.get(`iot/things/${keyPart(thingName)}.json`))) {
       throw new IotServiceError("ResourceNotFoundException", `no thing named '${thingName}' exists`);
     }
     const id = await this.registeredCertificateId(certificateArn);
     const record = { thing_name: thingName, principal: certificateArn, attached_at: new Date().toISOString() };
-    await this.store.putIfAbsent(`iot/thing_principals/${thingName}/${id}.json`, toJson(record), JSON_TYPE);
+    await this.store.putIfAbsent(`iot/thing_principals/${keyPart(thingName)}/${id}.json`, toJson(record), JSON_TYPE);
   }
 
   async attachPolicy(policyName: string, certificateArn: string): Promise<void> {
     assertName(policyName, POLICY_NAME, "policyName");
     const id = await this.registeredCertificateId(certificateArn);
     const record = { policy_name: policyName, target: certificateArn, attached_at: new Date().toISOString() };
-    await this.store.putIfAbsent(`iot/policy_principals/${policyName}/${id}.json`, toJson(record), JSON_TYPE);
+    await this.store.putIfAbsent(`iot/policy_principals/${keyPart(policyName)}/${id}.json`, toJson(record), JSON_TYPE);
   }
 
   private async registeredCertificateId(certificateArn: string): Promise<string> {
@@ -229,6 +235,11 @@ function assertName(name: string, pattern: RegExp, field: string): void {
   if (!pattern.test(name)) {
     throw new IotServiceError("InvalidRequestException", `${field} '${name}' does not match ${pattern.source}`);
   }
+}
+
+/** A thing or policy name as one key segment: characters other than `A-Za-z0-9_-` as `~<hex>` (so never `.` or `..`). */
+function keyPart(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, (character) => `~${character.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 function toJson(value: unknown): string {
