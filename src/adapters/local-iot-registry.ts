@@ -21,6 +21,7 @@
 import { createHash, randomBytes, randomUUID, X509Certificate } from "node:crypto";
 import { IotServiceError } from "../core/errors.js";
 import type {
+  IotCaCertificateDescription,
   IotCaRegistrationRequest,
   IotCertificateRef,
   IotCertificateStatus,
@@ -108,6 +109,28 @@ export class LocalIotRegistry implements IotRegistry {
       throw new IotServiceError("ResourceAlreadyExistsException", `the CA certificate ${id} is already registered`);
     }
     return { certificateId: id, certificateArn, status };
+  }
+
+  async describeCaCertificate(certificateId: string): Promise<IotCaCertificateDescription | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(certificateId)) return undefined;
+    const body = await this.store.get(`iot/ca_certificates/${certificateId}.json`);
+    if (body === undefined) return undefined;
+    const ca = JSON.parse(body) as {
+      certificate_id: string;
+      certificate_arn: string;
+      status: string;
+      certificate_mode: "DEFAULT" | "SNI_ONLY";
+      auto_registration_status: "ENABLE" | "DISABLE";
+      registration_config?: { templateBody: string; roleArn: string };
+    };
+    return {
+      certificateId: ca.certificate_id,
+      certificateArn: ca.certificate_arn,
+      status: ca.status,
+      mode: ca.certificate_mode,
+      allowAutoRegistration: ca.auto_registration_status === "ENABLE",
+      ...(ca.registration_config ? { registrationConfig: ca.registration_config } : {}),
+    };
   }
 
   async registerCertificate(request: IotDeviceRegistrationRequest): Promise<IotCertificateRef> {
