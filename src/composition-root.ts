@@ -56,6 +56,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { LOCAL_EVENTS_FILE, LocalEventPublisher } from "./adapters/local-event-publisher.js";
+import { LOCAL_IOT_PROVISIONING_ROLE_ARN } from "./adapters/local-iot-registry.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js";
 import { type CaKeyCustodies, type CaKeyCustody, caKeyCustodies } from "./core/ca-key-custody.js";
@@ -458,4 +459,27 @@ export function resetServicesForTesting(): void {
   caKeys = undefined;
   s3Client?.destroy();
   s3Client = undefined;
+}
+
+// TEMPORARY (iot-ca branch, until the lead's iotRegistry() lands on main): local stand-in only.
+import { LocalIotRegistry as TemporaryLocalIotRegistry } from "./adapters/local-iot-registry.js";
+import type { IotRegistry } from "./core/ports.js";
+
+let temporaryIot: IotRegistry | undefined;
+export function iotRegistry(): IotRegistry {
+  temporaryIot ??= new TemporaryLocalIotRegistry(configuredObjectStore());
+  return temporaryIot;
+}
+
+/**
+ * The role AWS IoT Core assumes for just-in-time provisioning when a request
+ * names none: `IOT_PROVISIONING_ROLE_ARN` (the template's
+ * `IotProvisioningRole`); on the local store, where IoT's stand-in assumes no
+ * role, a placeholder so the local walk runs as it would in AWS. Undefined in
+ * the S3 configuration without the variable (a request must then name one).
+ */
+export function iotProvisioningRoleArn(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.IOT_PROVISIONING_ROLE_ARN?.trim();
+  if (configured) return configured;
+  return readConfiguration(env).storage === "local" ? LOCAL_IOT_PROVISIONING_ROLE_ARN : undefined;
 }

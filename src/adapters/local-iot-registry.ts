@@ -33,6 +33,9 @@ import type {
 /** The ARN prefix of everything the stand-in registers. */
 export const LOCAL_IOT_ARN_PREFIX = "arn:aws:iot:local:000000000000:";
 
+/** The provisioning role the local server names when a request names none: the stand-in assumes no role. */
+export const LOCAL_IOT_PROVISIONING_ROLE_ARN = "arn:aws:iam::000000000000:role/local-iot-provisioning";
+
 /** The data endpoint the stand-in reports: there is no broker behind it (run Mosquitto locally instead). */
 export const LOCAL_IOT_DATA_ENDPOINT = "local-ats.iot.localhost";
 
