@@ -265,6 +265,109 @@ export const INTERMEDIATE_CREATED_EXAMPLES: Record<string, Example> = {
   },
 };
 
+// ---- AWS IoT Core ---------------------------------------------------------
+
+/** The walk's IoT ids: the SHA-256 of each CA certificate's DER, as IoT computes them. */
+const ROOT_IOT_ID = "3b1f5e0c9a7d42e8b6c4f2a0d8e6c4b2a09f8e7d6c5b4a39281706f5e4d3c2b1";
+const DEVICES_CA_IOT_ID = "9c2e4a6b8d0f1e3c5a7b9d1f3e5c7a9b1d3f5e7c9a1b3d5f7e9c1a3b5d7f9e1c";
+const IOT_ENDPOINT = "a1b2c3d4e5f6g7-ats.iot.eu-north-1.amazonaws.com";
+const IOT_ARN_PREFIX = "arn:aws:iot:eu-north-1:123456789012:cacert/";
+const PROVISIONING_ROLE_ARN = "arn:aws:iam::123456789012:role/iot-certificates-IotProvisioningRole-1A2B3C4D5E6F";
+const REGISTRATION_CODE = "5c7f2b9e1d4a8c6e0f3b7a9d2c5e8f1a4b7d0c3e6f9a2b5c8d1e4f7a0b3c6d9e";
+const VERIFICATION_PEM = pem("CERTIFICATE", "MIIB1DCCAXqgAwIBAgIQKx0vB3g5rXW2cM1kHq0fJjAKBggqhkjOPQQDAjA…");
+const REGISTERED_AT = "2026-12-03T14:26:37.102Z";
+
+/** `iot_registration` of the walk's CAs, as `GET /certificates/{kind}/{name}` shows it. */
+const ROOT_IOT_REGISTRATION = {
+  ca_certificate_id: ROOT_IOT_ID,
+  ca_certificate_arn: `${IOT_ARN_PREFIX}${ROOT_IOT_ID}`,
+  mode: "SNI_ONLY",
+  status: "ACTIVE",
+  iot_data_endpoint: IOT_ENDPOINT,
+  allow_auto_registration: false,
+  registered_at: REGISTERED_AT,
+};
+
+const DEVICES_CA_IOT_REGISTRATION = {
+  ca_certificate_id: DEVICES_CA_IOT_ID,
+  ca_certificate_arn: `${IOT_ARN_PREFIX}${DEVICES_CA_IOT_ID}`,
+  mode: "DEFAULT",
+  status: "ACTIVE",
+  iot_data_endpoint: IOT_ENDPOINT,
+  allow_auto_registration: true,
+  provisioning_template: "default",
+  provisioning_role_arn: PROVISIONING_ROLE_ARN,
+  registered_at: REGISTERED_AT,
+};
+
+export const IOT_REGISTRATION_REQUEST_EXAMPLES: Record<"root" | "intermediate", Record<string, Example>> = {
+  root: {
+    "sni-only": {
+      summary: "Root `default` in SNI_ONLY mode (the default: no verification certificate; devices send SNI), active",
+      value: {},
+    },
+  },
+  intermediate: {
+    "default-mode-jitp": {
+      summary:
+        "Intermediate `devices` in DEFAULT mode (this service signs the verification certificate) with just-in-time provisioning by the default template and the stack's role",
+      value: { mode: "DEFAULT", provisioning: { template: "default" } },
+    },
+  },
+};
+
+export const IOT_REGISTERED_EXAMPLES: Record<"root" | "intermediate", Record<string, Example>> = {
+  root: {
+    "sni-only": {
+      summary: "Registered and active; devices connect to the ATS endpoint, sending SNI",
+      value: {
+        message: "The root CA is registered with AWS IoT Core.",
+        kind: "root",
+        name: "default",
+        ...ROOT_IOT_REGISTRATION,
+      },
+    },
+  },
+  intermediate: {
+    "default-mode-jitp": {
+      summary:
+        "Registered with the verification certificate IoT checked (CN: the registration code); devices are provisioned on their first connection",
+      value: {
+        message: "The intermediate CA is registered with AWS IoT Core.",
+        kind: "intermediate",
+        name: "devices",
+        ...DEVICES_CA_IOT_REGISTRATION,
+        registration_code: REGISTRATION_CODE,
+        verification_certificate: VERIFICATION_PEM,
+      },
+    },
+  },
+};
+
+/** A CA's registration problems: registered already (409), or refused by IoT (its error code in `detail`). */
+export const IOT_REGISTRATION_PROBLEM_EXAMPLES: Record<string, Example> = {
+  "registered-already": {
+    summary: "The CA is registered already: the existing registration is named and left unchanged",
+    value: {
+      type: "urn:iot-certificates:problem:conflict",
+      title: "Conflict",
+      status: 409,
+      detail: `the intermediate CA 'devices' is already registered with AWS IoT Core as CA certificate ${DEVICES_CA_IOT_ID}; it was left unchanged`,
+      field: "name",
+    },
+  },
+  "subject-limit": {
+    summary: "AWS IoT Core refused: 10 CA certificates with this subject are registered in the account already",
+    value: {
+      type: "urn:iot-certificates:problem:aws-iot-core-refused-the-request",
+      title: "AWS IoT Core refused the request",
+      status: 409,
+      detail:
+        "LimitExceededException: The number of CA certificates with the same subject field has reached the limit of 10",
+    },
+  },
+};
+
 export const SERVER_ISSUED_EXAMPLES: Record<string, Example> = {
   broker: {
     summary: "Issued, stored and imported into ACM; the private key is in this response only",
@@ -440,13 +543,21 @@ export function certificateDetailsExample(
   kind: "root" | "intermediate" | "server" | "device",
 ): Record<string, Example> {
   const value = {
-    root: { kind: "root", name: "default", status: "valid", created_at: CREATED_AT, ...ROOT_VIEW },
+    root: {
+      kind: "root",
+      name: "default",
+      status: "valid",
+      created_at: CREATED_AT,
+      ...ROOT_VIEW,
+      iot_registration: ROOT_IOT_REGISTRATION,
+    },
     intermediate: {
       kind: "intermediate",
       name: "devices",
       status: "valid",
       created_at: CREATED_AT,
       ...DEVICES_CA_VIEW,
+      iot_registration: DEVICES_CA_IOT_REGISTRATION,
     },
     server: {
       kind: "server",

@@ -66,6 +66,23 @@ describe("function bundles", () => {
     },
   );
 
+  it("carries @aws-sdk/client-iot only where IoT is called, and loads it only at the first IoT call", () => {
+    expect(bundledPackages("RegisterCaWithIotFunction")).toContain("@aws-sdk/client-iot");
+    expect(packagesLoadedAtStart("RegisterCaWithIotFunction")).not.toContain("@aws-sdk/client-iot");
+    for (const logicalId of [
+      "GetOpenApiFunction",
+      "ListCertificatesFunction",
+      "GetCertificateFunction",
+      "CreateRootCertificateAuthorityFunction",
+      "CreateIntermediateCertificateAuthorityFunction",
+      "IssueServerCertificateFunction",
+      "GetCertificateRevocationListFunction",
+      "ScanExpiringCertificatesFunction",
+    ]) {
+      expect(bundledPackages(logicalId), logicalId).not.toContain("@aws-sdk/client-iot");
+    }
+  });
+
   it("a function that signs does load @peculiar/x509 at start-up (the checks above read the right entries)", () => {
     expect(packagesLoadedAtStart("IssueDeviceCertificateFunction")).toContain("@peculiar/x509");
   });

@@ -62,14 +62,14 @@ describe("the runnable collection (npm run postman) against a fresh local server
     await api?.stop();
   });
 
-  it("runs all 25 requests (21 operations that can succeed, plus the 4 further request examples), none failing", () => {
-    expect(collectionRequests(collection)).toHaveLength(25);
-    expect(summary.run.executions).toHaveLength(25);
-    expect(summary.run.stats.requests).toMatchObject({ total: 25, failed: 0 });
+  it("runs all 27 requests (23 operations that can succeed, plus the 4 further request examples), none failing", () => {
+    expect(collectionRequests(collection)).toHaveLength(27);
+    expect(summary.run.executions).toHaveLength(27);
+    expect(summary.run.stats.requests).toMatchObject({ total: 27, failed: 0 });
     expect(summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error?.message}`)).toEqual([]);
     expect(summary.run.stats.assertions.failed).toBe(0);
     // Status and Content-Type on every request, the documented fields on all but the two CRLs and the document itself.
-    expect(summary.run.stats.assertions.total).toBe(25 * 2 + 22);
+    expect(summary.run.stats.assertions.total).toBe(27 * 2 + 24);
   });
 
   it("every request answers 2xx; revoking a root (always 400) is not in the runnable collection", () => {
@@ -79,10 +79,12 @@ describe("the runnable collection (npm run postman) against a fresh local server
       expect(code, name).toBeLessThan(300);
     }
     expect(answers.map(([name]) => name)).not.toContain("POST /certificates/root/{name}/revoke");
-    expect(answers.map(([name]) => name).slice(0, 9)).toEqual([
+    expect(answers.map(([name]) => name).slice(0, 11)).toEqual([
       "POST /certificates/root",
       "POST /certificates/intermediate",
       "POST /certificates/intermediate",
+      "POST /certificates/root/{name}/iot-registration",
+      "POST /certificates/intermediate/{name}/iot-registration",
       "POST /certificates/server",
       "POST /certificates/server",
       "POST /certificates/device",
@@ -128,7 +130,7 @@ describe("the runnable collection (npm run postman) against a fresh local server
     const keys = summary.run.executions
       .filter((execution) => execution.item.request.method === "POST")
       .map((execution) => execution.request.headers.get("Idempotency-Key"));
-    expect(keys).toHaveLength(14);
+    expect(keys).toHaveLength(16);
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -153,8 +155,8 @@ describe("the runnable collection against a local server with LOCAL_API_TOKEN", 
     const without = await runNewman(collection, api.baseUrl);
     expect(new Set(without.run.executions.map((execution) => execution.response.code))).toEqual(new Set([401]));
     const withToken = await runNewman(collection, api.baseUrl, token);
-    expect(withToken.run.stats.requests).toMatchObject({ total: 25, failed: 0 });
-    expect(withToken.run.stats.assertions).toMatchObject({ total: 72, failed: 0 });
+    expect(withToken.run.stats.requests).toMatchObject({ total: 27, failed: 0 });
+    expect(withToken.run.stats.assertions).toMatchObject({ total: 78, failed: 0 });
   }, 180_000);
 });
 
@@ -168,7 +170,7 @@ describe("the served document converted as Postman imports it, without the runna
     const plain = await convertOpenApi(document);
     // The plain conversion carries no test scripts; runnableCollection's are what would flag a bad response.
     expect(collectionRequests(plain).every((item: any) => (item.event ?? []).length === 0)).toBe(true);
-    expect(collectionRequests(runnableCollection(document, plain))).toHaveLength(25);
+    expect(collectionRequests(runnableCollection(document, plain))).toHaveLength(27);
     summary = await runNewman(plain, api.baseUrl);
   }, 180_000);
 
@@ -178,7 +180,7 @@ describe("the served document converted as Postman imports it, without the runna
 
   it("sends only well-formed requests: no 400 but the root's, and 404 only where a captured serial or `servers` is missing", () => {
     const answers = summary.run.executions.map((execution) => `${route(execution)} → ${execution.response.code}`);
-    expect(answers).toHaveLength(22);
+    expect(answers).toHaveLength(24);
     const not2xx = answers.filter((answer) => !/→ 2\d\d$/.test(answer));
     expect(not2xx.sort()).toEqual(
       [

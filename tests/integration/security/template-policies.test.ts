@@ -9,7 +9,9 @@
  * default bus, by parameter); the expiry scan reads no certificate and its
  * schedule may only invoke it; only the CA-creating functions may create, tag
  * and alias KMS keys, only with this stack's tags; only signing functions may
- * kms:Sign, only on keys carrying this stack's tag; the API's default authorizer is AWS_IAM,
+ * kms:Sign, only on keys carrying this stack's tag; only the IoT registration function may
+ * register CAs with AWS IoT Core and pass a role, only the stack's provisioning role to IoT,
+ * and that role may make only the calls of the default JITP template; the API's default authorizer is AWS_IAM,
  * every route is on that API, and the SAM transform really puts SigV4 on
  * every method (and none only when ApiAuthorization=NONE is chosen).
  *
@@ -54,6 +56,12 @@ const ACTIONS_WITHOUT_RESOURCES = new Set([
   // A new key has no ARN yet; tags given to CreateKey need TagResource on "*" too. Both are bounded by tag conditions (checked below).
   "kms:CreateKey",
   "kms:TagResource",
+  // IoT actions with no resource type (Service Authorization Reference, AWS IoT); checked below.
+  "iot:RegisterCACertificate",
+  "iot:GetRegistrationCode",
+  "iot:DescribeEndpoint",
+  "iot:RegisterThing",
+  "iot:AttachThingPrincipal",
 ]);
 
 function functionsOf(t: Template) {
@@ -407,6 +415,7 @@ describe("template.yaml: KMS CA keys are created, tagged and used only within th
         "IssueDeviceBatchFunction",
         "IssueDeviceCertificateFunction",
         "IssueServerCertificateFunction",
+        "RegisterCaWithIotFunction",
         "RenewDeviceCertificateFunction",
         "RenewServerCertificateFunction",
         "RevokeCertificateFunction",
@@ -425,6 +434,123 @@ describe("template.yaml: KMS CA keys are created, tagged and used only within th
     for (const owner of ["GetCertificateFunction", "ListCertificatesFunction", "GetOpenApiFunction"]) {
       expect(kmsAllows.filter((found) => found.owner === owner)).toEqual([]);
     }
+  });
+});
+
+describe("template.yaml: AWS IoT Core registration and just-in-time provisioning are least privilege", () => {
+  const { statements } = statementsOf(template);
+  const allows = statements.filter(({ statement }) => statement.Effect === "Allow");
+  const ownersOf = (action: string) =>
+    [
+      ...new Set(
+        allows.filter(({ statement }) => asArray(statement.Action).includes(action)).map(({ owner }) => owner),
+      ),
+    ].sort();
+  const sub = (text: string) => ({ "Fn::Sub": text.replaceAll("#{", "${") });
+  const iotArn = (type: string) => sub(`arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:${type}/*`);
+  const REGISTER = "RegisterCaWithIotFunction";
+  const ROLE_ARN = { "Fn::GetAtt": "IotProvisioningRole.Arn" };
+
+  it("lets only the registration function register CAs, get the registration code and read CA registrations", () => {
+    for (const action of ["iot:RegisterCACertificate", "iot:GetRegistrationCode", "iot:DescribeCACertificate"]) {
+      expect(ownersOf(action), action).toEqual([REGISTER]);
+    }
+    expect(ownersOf("iot:DescribeEndpoint")).toContain(REGISTER);
+    // Reading functions call no IoT at all.
+    for (const owner of ["GetCertificateFunction", "ListCertificatesFunction", "GetOpenApiFunction"]) {
+      const iot = allows.filter((found) => found.owner === owner);
+      expect(iot.flatMap(({ statement }) => asArray(statement.Action)).filter((a) => a.startsWith("iot:"))).toEqual([]);
+    }
+  });
+
+  it("grants the registration function exactly its IoT, IAM, KMS and S3 rights, on the narrowest resources", () => {
+    const granted = allows.filter(({ owner }) => owner === REGISTER).map(({ statement }) => statement);
+    const byAction = (action: string) => granted.filter((statement) => asArray(statement.Action).includes(action));
+    expect([...new Set(granted.flatMap((statement) => asArray(statement.Action)))].sort()).toEqual([
+      "iam:PassRole",
+      "iot:DescribeCACertificate",
+      "iot:DescribeEndpoint",
+      "iot:GetRegistrationCode",
+      "iot:RegisterCACertificate",
+      "kms:Sign",
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    // RegisterCACertificate: alone in its statement, and tags (if any) only with the CA's kind and name.
+    const [register] = byAction("iot:RegisterCACertificate");
+    expect(asArray(register?.Action)).toEqual(["iot:RegisterCACertificate"]);
+    expect(register?.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([
+      "iot-certificates:ca-kind",
+      "iot-certificates:ca-name",
+    ]);
+    expect(byAction("iot:DescribeCACertificate").map((statement) => statement.Resource)).toEqual([iotArn("cacert")]);
+    // S3: writes only the CA registration records (and idempotency records); reads CAs and their keys (DEFAULT mode signs).
+    const written = byAction("s3:PutObject").flatMap((statement) => asArray(statement.Resource).map(render));
+    expect(written.sort()).toEqual([
+      "${BucketArn}/idempotency/*",
+      "${BucketArn}/iot_registrations/intermediate/*",
+      "${BucketArn}/iot_registrations/root/*",
+    ]);
+    const read = byAction("s3:GetObject").flatMap((statement) => asArray(statement.Resource).map(render));
+    expect(read.sort()).toEqual([
+      "${BucketArn}/idempotency/*",
+      "${BucketArn}/intermediate_ca/*/ca.json",
+      "${BucketArn}/intermediate_ca/*/private_key.pem",
+      "${BucketArn}/iot_registrations/intermediate/*",
+      "${BucketArn}/iot_registrations/root/*",
+      "${BucketArn}/root_ca/*/ca.json",
+      "${BucketArn}/root_ca/*/private_key.pem",
+    ]);
+  });
+
+  it("passes only the stack's provisioning role, only to IoT, from the registration function only", () => {
+    const passing = allows.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => action.startsWith("iam:")),
+    );
+    expect(passing.map(({ owner }) => owner)).toEqual([REGISTER]);
+    const [{ statement } = { statement: {} as Statement }] = passing;
+    expect(asArray(statement.Action)).toEqual(["iam:PassRole"]);
+    expect(statement.Resource).toEqual(ROLE_ARN);
+    expect(statement.Condition).toEqual({ StringEquals: { "iam:PassedToService": "iot.amazonaws.com" } });
+    expect(template.Resources[REGISTER]?.Properties?.Environment?.Variables?.IOT_PROVISIONING_ROLE_ARN).toEqual(
+      ROLE_ARN,
+    );
+  });
+
+  it("has a provisioning role only IoT in this account can assume, allowed only the default template's calls", () => {
+    const role = template.Resources.IotProvisioningRole;
+    expect(role?.Type).toBe("AWS::IAM::Role");
+    expect(role?.Properties?.AssumeRolePolicyDocument?.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "iot.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+      },
+    ]);
+    expect(role?.Properties?.ManagedPolicyArns).toBeUndefined();
+    const granted = allows.filter(({ owner }) => owner === "IotProvisioningRole").map(({ statement }) => statement);
+    const grants = granted.flatMap((statement) =>
+      asArray(statement.Action).map((action) => [action, JSON.stringify(statement.Resource)] as const),
+    );
+    expect(Object.fromEntries(grants)).toEqual({
+      "iot:AttachThingPrincipal": JSON.stringify("*"),
+      "iot:RegisterThing": JSON.stringify("*"),
+      "iot:CreateThing": JSON.stringify(iotArn("thing")),
+      "iot:DescribeThing": JSON.stringify(iotArn("thing")),
+      "iot:AttachPolicy": JSON.stringify(iotArn("cert")),
+      "iot:AttachPrincipalPolicy": JSON.stringify(iotArn("cert")),
+      "iot:DescribeCertificate": JSON.stringify(iotArn("cert")),
+      "iot:UpdateCertificate": JSON.stringify(iotArn("cert")),
+      "iot:CreatePolicy": JSON.stringify(iotArn("policy")),
+      "iot:GetPolicy": JSON.stringify(iotArn("policy")),
+    });
+    // Nothing of the managed AWSIoTThingsRegistration beyond that: no deletes, detaches, groups or CSR signing.
+    expect(
+      grants.map(([action]) => action).filter((action) => /Delete|Detach|Group|Csr|Transfer/.test(action)),
+    ).toEqual([]);
   });
 });
 
