@@ -47,8 +47,14 @@
  *   mode unless `AWS_RETRY_MODE` says otherwise (it rate-limits itself
  *   after throttling: KMS's Sign quotas are per account and Region).
  *
- * Test seam: `useServicesForTesting({ objectStore, importer, events })` makes
- * `configuredObjectStore()`, `certificateImporter()` and `eventPublisher()`
+ * - `IOT_PROVISIONING_ROLE_ARN`: the role AWS IoT Core assumes for
+ *   just-in-time provisioning with the default template (the template's
+ *   `IotProvisioningRole`). IoT calls go to AWS IoT Core with a bucket
+ *   (honouring `ENDPOINT_URL`, `AWS_ENDPOINT_URL_IOT`, `AWS_ENDPOINT_URL`), to
+ *   a stand-in under `iot/` in the local store without one.
+ *
+ * Test seam: `useServicesForTesting({ objectStore, importer, events, iot })` makes
+ * `configuredObjectStore()`, `certificateImporter()`, `eventPublisher()` and `iotRegistry()`
  * return the given port implementations (and `certificateRepository()` one on
  * the given store) until `resetServicesForTesting()`, whatever the environment
  * says. Handler tests use it to run a handler in the S3 configuration
@@ -60,6 +66,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { LOCAL_EVENTS_FILE, LocalEventPublisher } from "./adapters/local-event-publisher.js";
+import { LocalIotRegistry } from "./adapters/local-iot-registry.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js";
 import { type CaKeyCustodies, type CaKeyCustody, caKeyCustodies } from "./core/ca-key-custody.js";
@@ -70,7 +77,7 @@ import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/expiry-warning-days.js";
 import { CA_NAME_PATTERN } from "./core/names.js";
-import type { CertificateImporter, EventPublisher, ObjectStore } from "./core/ports.js";
+import type { CertificateImporter, EventPublisher, IotRegistry, ObjectStore } from "./core/ports.js";
 import { logError, logWarn } from "./http/log.js";
 import { processSingleton, removeProcessSingleton } from "./process-singleton.js";
 
@@ -113,6 +120,7 @@ let repository: CertificateRepository | undefined;
 let importer: CertificateImporter | undefined;
 /** `null`: decided, and there is none (no bus configured). */
 let events: EventPublisher | null | undefined;
+let iot: IotRegistry | undefined;
 
 function currentConfiguration(): Configuration {
   configuration ??= readConfiguration();
@@ -223,6 +231,48 @@ function lazyAcmCertificateImporter(config: Extract<Configuration, { storage: "s
       });
       return (await loading).importCertificate(request);
     },
+  };
+}
+
+/** AWS IoT Core (in the S3 configuration) or its local stand-in under `iot/` in the local store. */
+export function iotRegistry(): IotRegistry {
+  if (!iot) {
+    const config = currentConfiguration();
+    iot = config.storage === "s3" ? lazyIotCoreRegistry(config) : new LocalIotRegistry(configuredObjectStore());
+  }
+  return iot;
+}
+
+/**
+ * The IoT Core registry, loading `@aws-sdk/client-iot` at its first call:
+ * through these dynamic imports esbuild leaves the IoT client out of every
+ * function that never calls IoT, and the ones that do evaluate it only then.
+ */
+function lazyIotCoreRegistry(config: Extract<Configuration, { storage: "s3" }>): IotRegistry {
+  let loading: Promise<IotRegistry> | undefined;
+  const registry = () => {
+    loading ??= (async () => {
+      const [{ IoTClient }, { IotCoreRegistry }] = await Promise.all([
+        import("@aws-sdk/client-iot"),
+        import("./adapters/iot-core-registry.js"),
+      ]);
+      // As the other clients: our endpoint and timeouts; region, credentials and retries (throttling included) are the SDK's.
+      return new IotCoreRegistry(new IoTClient(awsClientSettings(config)));
+    })().catch((error: unknown) => {
+      loading = undefined; // a failed load is retried by the next call
+      throw error;
+    });
+    return loading;
+  };
+  return {
+    dataEndpoint: async () => (await registry()).dataEndpoint(),
+    registrationCode: async () => (await registry()).registrationCode(),
+    registerCaCertificate: async (request) => (await registry()).registerCaCertificate(request),
+    registerCertificate: async (request) => (await registry()).registerCertificate(request),
+    updateCertificateStatus: async (id, status) => (await registry()).updateCertificateStatus(id, status),
+    ensureThing: async (thingName) => (await registry()).ensureThing(thingName),
+    attachThingPrincipal: async (thingName, arn) => (await registry()).attachThingPrincipal(thingName, arn),
+    attachPolicy: async (policyName, arn) => (await registry()).attachPolicy(policyName, arn),
   };
 }
 
@@ -453,8 +503,8 @@ function keyPool(env: NodeJS.ProcessEnv): KeyPool | undefined {
 /**
  * Test seam: from now until `resetServicesForTesting()`, `configuredObjectStore()`
  * returns `services.objectStore`, `certificateRepository()` a repository on it,
- * `certificateImporter()` returns `services.importer` and `eventPublisher()`
- * `services.events`. A store or importer not given is created from the
+ * `certificateImporter()` returns `services.importer`, `eventPublisher()`
+ * `services.events` and `iotRegistry()` `services.iot`. A store, importer or IoT registry not given is created from the
  * environment at its next use, as usual (the local importer then stands on the
  * given store); events not given go nowhere. Services created before the call are dropped.
  */
@@ -462,8 +512,10 @@ export function useServicesForTesting(services: {
   objectStore?: ObjectStore;
   importer?: CertificateImporter;
   events?: EventPublisher;
+  iot?: IotRegistry;
 }): void {
   objectStore = services.objectStore;
+  iot = services.iot;
   repository = undefined;
   importer = services.importer;
   // Events are never made from the environment here: a test's events go where it says, or nowhere.
@@ -479,6 +531,7 @@ export function resetServicesForTesting(): void {
   repository = undefined;
   importer = undefined;
   events = undefined;
+  iot = undefined;
   caKeys = undefined;
   s3Client?.destroy();
   s3Client = undefined;

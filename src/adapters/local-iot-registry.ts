@@ -105,7 +105,15 @@ export class LocalIotRegistry implements IotRegistry {
       registered_at: new Date().toISOString(),
     };
     if (!(await this.store.putIfAbsent(`iot/ca_certificates/${id}.json`, toJson(record), JSON_TYPE))) {
-      throw new IotServiceError("ResourceAlreadyExistsException", `the CA certificate ${id} is already registered`);
+      throw new IotServiceError(
+        "ResourceAlreadyExistsException",
+        `the CA certificate ${id} is already registered`,
+        undefined,
+        {
+          resourceId: id,
+          resourceArn: certificateArn,
+        },
+      );
     }
     return { certificateId: id, certificateArn, status };
   }
@@ -137,7 +145,15 @@ export class LocalIotRegistry implements IotRegistry {
       registered_at: new Date().toISOString(),
     };
     if (!(await this.store.putIfAbsent(`iot/certificates/${id}.json`, toJson(record), JSON_TYPE))) {
-      throw new IotServiceError("ResourceAlreadyExistsException", `the certificate ${id} is already registered`);
+      throw new IotServiceError(
+        "ResourceAlreadyExistsException",
+        `the certificate ${id} is already registered`,
+        undefined,
+        {
+          resourceId: id,
+          resourceArn: certificateArn,
+        },
+      );
     }
     return { certificateId: id, certificateArn };
   }

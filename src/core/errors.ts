@@ -75,10 +75,20 @@ export class IotServiceError extends Error {
   override readonly name = "IotServiceError";
   readonly code: string;
   readonly field: string | undefined;
+  /** With `ResourceAlreadyExistsException`: the id and ARN of what exists (IoT names them). */
+  readonly resourceId: string | undefined;
+  readonly resourceArn: string | undefined;
 
-  constructor(code: string, message: string, field?: string, options?: ErrorOptions) {
+  constructor(
+    code: string,
+    message: string,
+    field?: string,
+    options?: ErrorOptions & { resourceId?: string | undefined; resourceArn?: string | undefined },
+  ) {
     super(message, options);
     this.code = code;
     this.field = field;
+    this.resourceId = options?.resourceId;
+    this.resourceArn = options?.resourceArn;
   }
 }
