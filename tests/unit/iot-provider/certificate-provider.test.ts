@@ -217,12 +217,15 @@ describe("the certificate provider refuses (IoT Core then fails CreateCertificat
     await expectRefusal(iotEvent("hello"), /certificateSigningRequest must be a PEM certificate request/);
   });
 
-  it("a deployment without CERTIFICATE_PROVIDER_ISSUER, or naming an intermediate that does not exist", async () => {
+  it("a deployment without CERTIFICATE_PROVIDER_ISSUER, naming an intermediate that does not exist, or no CA name", async () => {
     const { csrPem } = makeKeyAndCsr({ keyAlgorithm: "EC-P256", commonName: "sensor-0051" });
     vi.stubEnv("CERTIFICATE_PROVIDER_ISSUER", "");
     await expectRefusal(iotEvent(csrPem), /CERTIFICATE_PROVIDER_ISSUER is not set/);
     vi.clearAllMocks();
     vi.stubEnv("CERTIFICATE_PROVIDER_ISSUER", "factory-line-9");
     await expectRefusal(iotEvent(csrPem), /factory-line-9/);
+    vi.clearAllMocks();
+    vi.stubEnv("CERTIFICATE_PROVIDER_ISSUER", "../root_ca/default");
+    await expectRefusal(iotEvent(csrPem), /CERTIFICATE_PROVIDER_ISSUER must be an intermediate CA's name/);
   });
 });
