@@ -18,6 +18,7 @@
  * common-infra.yaml: the bucket blocks all public access, is versioned,
  * encrypted by default, denies plain-HTTP access and survives stack deletion.
  */
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { readTemplate, samTranslate, type Template } from "../../support/security/cloudformation.js";
 
@@ -245,6 +246,7 @@ const EMITTING_FUNCTIONS = [
   "CreateIntermediateCertificateAuthorityFunction",
   "CreateRootCertificateAuthorityFunction",
   "GetCertificateRevocationListFunction",
+  "IotCertificateProviderFunction",
   "IssueDeviceBatchFunction",
   "IssueDeviceCertificateFunction",
   "IssueServerCertificateFunction",
@@ -412,6 +414,7 @@ describe("template.yaml: KMS CA keys are created, tagged and used only within th
       [
         ...CA_CREATORS,
         "GetCertificateRevocationListFunction",
+        "IotCertificateProviderFunction",
         "IssueDeviceBatchFunction",
         "IssueDeviceCertificateFunction",
         "IssueServerCertificateFunction",
@@ -433,6 +436,113 @@ describe("template.yaml: KMS CA keys are created, tagged and used only within th
     // Reading functions never touch KMS.
     for (const owner of ["GetCertificateFunction", "ListCertificatesFunction", "GetOpenApiFunction"]) {
       expect(kmsAllows.filter((found) => found.owner === owner)).toEqual([]);
+    }
+  });
+});
+
+describe("template.yaml: the AWS IoT Core certificate provider is off by default and least privilege", () => {
+  const { statements } = statementsOf(template);
+  const FUNCTION = "IotCertificateProviderFunction";
+  const granted = statements.filter(({ owner, statement }) => owner === FUNCTION && statement.Effect === "Allow");
+  const resources = template.Resources;
+
+  it("exists only when IotCertificateProviderIssuer names an intermediate (default empty: off)", () => {
+    const parameter = template.Parameters?.IotCertificateProviderIssuer;
+    expect(parameter?.Default).toBe("");
+    const pattern = new RegExp((parameter as { AllowedPattern?: string } | undefined)?.AllowedPattern ?? "");
+    for (const accepted of ["", "devices", "factory-line-2"]) expect(pattern.test(accepted), accepted).toBe(true);
+    for (const refused of ["Devices", "-devices", "devices/../x", " devices"])
+      expect(pattern.test(refused), refused).toBe(false);
+    expect(template.Conditions?.CreateCertificateProvider).toEqual({
+      "Fn::Not": [{ "Fn::Equals": [{ Ref: "IotCertificateProviderIssuer" }, ""] }],
+    });
+    const conditional = Object.entries(resources).filter(
+      ([, resource]) => resource.Condition === "CreateCertificateProvider",
+    );
+    expect(conditional.map(([id, resource]) => [id, resource.Type]).sort()).toEqual([
+      ["IotCertificateProvider", "AWS::IoT::CertificateProvider"],
+      ["IotCertificateProviderFunction", "AWS::Serverless::Function"],
+      ["IotCertificateProviderInvokePermission", "AWS::Lambda::Permission"],
+    ]);
+    expect((template.Outputs?.IotCertificateProviderName as { Condition?: string } | undefined)?.Condition).toBe(
+      "CreateCertificateProvider",
+    );
+  });
+
+  it("makes CreateCertificateFromCsr invoke the function, which signs with the named intermediate and serves no route", () => {
+    expect(resources.IotCertificateProvider?.Properties).toEqual({
+      CertificateProviderName: { "Fn::Sub": `\${AWS::StackName}-certificate-provider` },
+      LambdaFunctionArn: { "Fn::GetAtt": "IotCertificateProviderFunction.Arn" },
+      AccountDefaultForOperations: ["CreateCertificateFromCsr"],
+    });
+    const fn = resources[FUNCTION];
+    expect(fn?.Properties?.Handler).toBe("certificate-provider.handler");
+    expect(fn?.Metadata?.BuildProperties?.EntryPoints).toEqual(["src/iot-provider/certificate-provider.ts"]);
+    expect(fn?.Properties?.Environment?.Variables).toEqual({
+      CERTIFICATE_PROVIDER_ISSUER: { Ref: "IotCertificateProviderIssuer" },
+    });
+    expect(fn?.Properties?.Events).toBeUndefined();
+  });
+
+  it("lets only AWS IoT Core invoke it, as this account's certificate provider", () => {
+    expect(resources.IotCertificateProviderInvokePermission?.Properties).toEqual({
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": "IotCertificateProviderFunction.Arn" },
+      Principal: "iot.amazonaws.com",
+      SourceAccount: { Ref: "AWS::AccountId" },
+      SourceArn: { "Fn::GetAtt": "IotCertificateProvider.Arn" },
+    });
+    const invokers = Object.entries(resources).filter(([, resource]) => resource.Type === "AWS::Lambda::Permission");
+    expect(invokers.map(([id]) => id)).toEqual(["IotCertificateProviderInvokePermission"]);
+  });
+
+  it("grants what device issuance needs and nothing more: no idempotency records, no root key, no delete, no ACM, no IoT", () => {
+    const actions = granted.flatMap(({ statement }) => asArray(statement.Action));
+    expect([...new Set(actions)].sort()).toEqual([
+      "events:PutEvents",
+      "kms:Sign",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    const s3Objects = granted
+      .filter(({ statement }) => asArray(statement.Action).some((action) => action.startsWith("s3:")))
+      .flatMap(({ statement }) =>
+        asArray(statement.Resource).flatMap((resource) => {
+          const target = s3Target(resource);
+          return target.kind === "objects" ? [[target.path, asArray(statement.Action).sort()]] : [];
+        }),
+      )
+      .sort();
+    expect(s3Objects).toEqual([
+      ["device_certificates/*", ["s3:GetObject", "s3:PutObject"]],
+      ["intermediate_ca/*", ["s3:GetObject"]],
+      ["inventory/device/*", ["s3:PutObject"]],
+    ]);
+  });
+
+  it("is what the SAM transform deploys: the function and its role exist only under the condition", () => {
+    const [translated] = samTranslate("template.yaml", [
+      { CommonInfraStackName: "common", IotCertificateProviderIssuer: "devices" },
+    ]);
+    expect(translated?.errors).toBeUndefined();
+    const deployed = Object.entries(translated?.Resources ?? {}).filter(([id]) =>
+      id.startsWith("IotCertificateProvider"),
+    );
+    expect(deployed.map(([id, resource]) => [id, resource.Type, resource.Condition]).sort()).toEqual([
+      ["IotCertificateProvider", "AWS::IoT::CertificateProvider", "CreateCertificateProvider"],
+      ["IotCertificateProviderFunction", "AWS::Lambda::Function", "CreateCertificateProvider"],
+      ["IotCertificateProviderFunctionRole", "AWS::IAM::Role", "CreateCertificateProvider"],
+      ["IotCertificateProviderInvokePermission", "AWS::Lambda::Permission", "CreateCertificateProvider"],
+    ]);
+  });
+
+  it("passes cfn-lint, with the provider off (default) and on", () => {
+    for (const args of [["template.yaml"], ["template.yaml", "--parameters", "IotCertificateProviderIssuer=devices"]]) {
+      const result = spawnSync("cfn-lint", args, { encoding: "utf8" });
+      expect(result.error, "cfn-lint must be installed (pip install cfn-lint)").toBeUndefined();
+      expect(`${result.stdout}${result.stderr}`, args.join(" ")).toBe("");
+      expect(result.status, args.join(" ")).toBe(0);
     }
   });
 });
@@ -489,19 +599,19 @@ describe("template.yaml: AWS IoT Core registration and just-in-time provisioning
     // S3: writes only the CA registration records (and idempotency records); reads CAs and their keys (DEFAULT mode signs).
     const written = byAction("s3:PutObject").flatMap((statement) => asArray(statement.Resource).map(render));
     expect(written.sort()).toEqual([
-      "${BucketArn}/idempotency/*",
-      "${BucketArn}/iot_registrations/intermediate/*",
-      "${BucketArn}/iot_registrations/root/*",
+      `\${BucketArn}/idempotency/*`,
+      `\${BucketArn}/iot_registrations/intermediate/*`,
+      `\${BucketArn}/iot_registrations/root/*`,
     ]);
     const read = byAction("s3:GetObject").flatMap((statement) => asArray(statement.Resource).map(render));
     expect(read.sort()).toEqual([
-      "${BucketArn}/idempotency/*",
-      "${BucketArn}/intermediate_ca/*/ca.json",
-      "${BucketArn}/intermediate_ca/*/private_key.pem",
-      "${BucketArn}/iot_registrations/intermediate/*",
-      "${BucketArn}/iot_registrations/root/*",
-      "${BucketArn}/root_ca/*/ca.json",
-      "${BucketArn}/root_ca/*/private_key.pem",
+      `\${BucketArn}/idempotency/*`,
+      `\${BucketArn}/intermediate_ca/*/ca.json`,
+      `\${BucketArn}/intermediate_ca/*/private_key.pem`,
+      `\${BucketArn}/iot_registrations/intermediate/*`,
+      `\${BucketArn}/iot_registrations/root/*`,
+      `\${BucketArn}/root_ca/*/ca.json`,
+      `\${BucketArn}/root_ca/*/private_key.pem`,
     ]);
   });
 
