@@ -31,6 +31,10 @@
  *   `events.jsonl` in the local store instead, whatever this says.
  * - `EXPIRY_WARNING_DAYS`: the expiry scan's thresholds, comma-separated days
  *   (default `30,7,1`).
+ * - `CERTIFICATE_PROVIDER_ISSUER`: the device intermediate that signs the
+ *   CSRs AWS IoT Core's certificate provider passes to its function
+ *   (`src/iot-provider/certificate-provider.ts`); the template sets it from
+ *   `IotCertificateProviderIssuer` on that function only.
  *
  * - `DEFAULT_CA_KEY_STORAGE`: where a new CA's key goes when its request has
  *   no `key_storage`: `s3` (default; a PEM in the store) or `kms` (an AWS KMS
@@ -67,18 +71,20 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { FileObjectStore } from "./adapters/file-object-store.js";
 import { LocalCertificateImporter } from "./adapters/local-certificate-importer.js";
 import { LOCAL_EVENTS_FILE, LocalEventPublisher } from "./adapters/local-event-publisher.js";
-import { LocalIotRegistry } from "./adapters/local-iot-registry.js";
+import { LOCAL_IOT_PROVISIONING_ROLE_ARN, LocalIotRegistry } from "./adapters/local-iot-registry.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import type { UndeliveredEventsReporter } from "./adapters/undelivered-events.js";
 import { type CaKeyCustodies, type CaKeyCustody, caKeyCustodies } from "./core/ca-key-custody.js";
 import { CA_KEY_STORAGES, type CaKeyStorage } from "./core/ca-key-storage.js";
 import { CertificateRepository } from "./core/certificate-repository.js";
+import { ConfigurationError } from "./core/errors.js";
 import { parseIotApiRates } from "./core/iot/iot-call-pacer.js";
 import { IotRegistrationRecords } from "./core/iot/iot-registration-records.js";
 import type { IotContext } from "./core/iot/register-device-with-iot.js";
 import type { IssuanceContext } from "./core/issuance/issued-certificate.js";
 import { KeyPool, MAX_KEY_POOL_SIZE } from "./core/key-pool.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "./core/lifecycle/expiry-warning-days.js";
+import { CA_NAME_PATTERN } from "./core/names.js";
 import type { CertificateImporter, EventPublisher, IotRegistry, ObjectStore } from "./core/ports.js";
 import { logError, logWarn } from "./http/log.js";
 import { processSingleton, removeProcessSingleton } from "./process-singleton.js";
@@ -284,6 +290,7 @@ function lazyIotCoreRegistry(config: Extract<Configuration, { storage: "s3" }>):
     dataEndpoint: async () => (await registry()).dataEndpoint(),
     registrationCode: async () => (await registry()).registrationCode(),
     registerCaCertificate: async (request) => (await registry()).registerCaCertificate(request),
+    describeCaCertificate: async (certificateId) => (await registry()).describeCaCertificate(certificateId),
     registerCertificate: async (request) => (await registry()).registerCertificate(request),
     updateCertificateStatus: async (id, status) => (await registry()).updateCertificateStatus(id, status),
     ensureThing: async (thingName) => (await registry()).ensureThing(thingName),
@@ -364,6 +371,24 @@ export function expiryWarningDays(env: NodeJS.ProcessEnv = process.env): number[
     );
   }
   return [...new Set(days.map(Number))].sort((a, b) => b - a);
+}
+
+/**
+ * Reads `CERTIFICATE_PROVIDER_ISSUER`: the name of the device intermediate
+ * that signs for AWS IoT Core's certificate provider. A ConfigurationError
+ * naming the variable when it is unset or not a CA name: the provider cannot
+ * sign until the deployment says with which CA.
+ */
+export function certificateProviderIssuer(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.CERTIFICATE_PROVIDER_ISSUER?.trim() ?? "";
+  if (!CA_NAME_PATTERN.test(value)) {
+    throw new ConfigurationError(
+      value === ""
+        ? "CERTIFICATE_PROVIDER_ISSUER is not set: deploy with --parameter-overrides IotCertificateProviderIssuer=<device intermediate>"
+        : `CERTIFICATE_PROVIDER_ISSUER must be an intermediate CA's name (lowercase letters, digits and '-'); got '${value}'`,
+    );
+  }
+  return value;
 }
 
 /** Default of `STACK_NAME` (the local server's KMS tag value and alias prefix). */
@@ -533,4 +558,17 @@ export function resetServicesForTesting(): void {
   caKeys = undefined;
   s3Client?.destroy();
   s3Client = undefined;
+}
+
+/**
+ * The role AWS IoT Core assumes for just-in-time provisioning when a request
+ * names none: `IOT_PROVISIONING_ROLE_ARN` (the template's
+ * `IotProvisioningRole`); on the local store, where IoT's stand-in assumes no
+ * role, a placeholder so the local walk runs as it would in AWS. Undefined in
+ * the S3 configuration without the variable (a request must then name one).
+ */
+export function iotProvisioningRoleArn(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.IOT_PROVISIONING_ROLE_ARN?.trim();
+  if (configured) return configured;
+  return readConfiguration(env).storage === "local" ? LOCAL_IOT_PROVISIONING_ROLE_ARN : undefined;
 }

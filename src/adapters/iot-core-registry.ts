@@ -17,6 +17,7 @@ import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
   CreateThingCommand,
+  DescribeCACertificateCommand,
   DescribeEndpointCommand,
   DescribeThingCommand,
   GetRegistrationCodeCommand,
@@ -28,6 +29,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { ConfigurationError, DependencyError, IotServiceError } from "../core/errors.js";
 import type {
+  IotCaCertificateDescription,
   IotCaRegistrationRequest,
   IotCertificateRef,
   IotCertificateStatus,
@@ -80,6 +82,39 @@ export class IotCoreRegistry implements IotRegistry {
         ...reference("RegisterCACertificate", response),
         status: request.setAsActive ? "ACTIVE" : "INACTIVE",
       };
+    });
+  }
+
+  /** `DescribeCACertificate`; undefined when IoT answers `ResourceNotFoundException`. */
+  describeCaCertificate(certificateId: string): Promise<IotCaCertificateDescription | undefined> {
+    return this.call("DescribeCACertificate", async () => {
+      try {
+        const { certificateDescription: ca, registrationConfig } = await this.client.send(
+          new DescribeCACertificateCommand({ certificateId }),
+        );
+        if (!ca?.certificateId || !ca.certificateArn) {
+          throw new DependencyError("IoT DescribeCACertificate returned no certificateId or certificateArn");
+        }
+        return {
+          certificateId: ca.certificateId,
+          certificateArn: ca.certificateArn,
+          status: ca.status ?? "INACTIVE",
+          // CAs registered before IoT had modes (and moto) report none: they are DEFAULT mode.
+          mode: ca.certificateMode === "SNI_ONLY" ? "SNI_ONLY" : "DEFAULT",
+          allowAutoRegistration: ca.autoRegistrationStatus === "ENABLE",
+          ...(registrationConfig?.templateBody
+            ? {
+                registrationConfig: {
+                  templateBody: registrationConfig.templateBody,
+                  roleArn: registrationConfig.roleArn,
+                },
+              }
+            : {}),
+        };
+      } catch (error) {
+        if (nameOf(error) === "ResourceNotFoundException") return undefined;
+        throw error;
+      }
     });
   }
 

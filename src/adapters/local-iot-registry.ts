@@ -26,6 +26,7 @@ import { randomBytes, randomUUID, X509Certificate } from "node:crypto";
 import { IotServiceError } from "../core/errors.js";
 import { iotCertificateId } from "../core/iot/iot-certificate-id.js";
 import type {
+  IotCaCertificateDescription,
   IotCaRegistrationRequest,
   IotCertificateRef,
   IotCertificateStatus,
@@ -36,6 +37,9 @@ import type {
 
 /** The ARN prefix of everything the stand-in registers. */
 export const LOCAL_IOT_ARN_PREFIX = "arn:aws:iot:local:000000000000:";
+
+/** The provisioning role the local server names when a request names none: the stand-in assumes no role. */
+export const LOCAL_IOT_PROVISIONING_ROLE_ARN = "arn:aws:iam::000000000000:role/local-iot-provisioning";
 
 /** The data endpoint the stand-in reports: there is no broker behind it (run Mosquitto locally instead). */
 export const LOCAL_IOT_DATA_ENDPOINT = "local-ats.iot.localhost";
@@ -121,6 +125,28 @@ export class LocalIotRegistry implements IotRegistry {
       );
     }
     return { certificateId: id, certificateArn, status };
+  }
+
+  async describeCaCertificate(certificateId: string): Promise<IotCaCertificateDescription | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(certificateId)) return undefined;
+    const body = await this.store.get(`iot/ca_certificates/${certificateId}.json`);
+    if (body === undefined) return undefined;
+    const ca = JSON.parse(body) as {
+      certificate_id: string;
+      certificate_arn: string;
+      status: string;
+      certificate_mode: "DEFAULT" | "SNI_ONLY";
+      auto_registration_status: "ENABLE" | "DISABLE";
+      registration_config?: { templateBody: string; roleArn: string };
+    };
+    return {
+      certificateId: ca.certificate_id,
+      certificateArn: ca.certificate_arn,
+      status: ca.status,
+      mode: ca.certificate_mode,
+      allowAutoRegistration: ca.auto_registration_status === "ENABLE",
+      ...(ca.registration_config ? { registrationConfig: ca.registration_config } : {}),
+    };
   }
 
   async registerCertificate(request: IotDeviceRegistrationRequest): Promise<IotCertificateRef> {

@@ -43,6 +43,9 @@ Commands:
                        with the new serial beside the old ones; --force replaces the old ones instead
                        [--validity-days N] [--csr FILE] [--reuse-key] [--revoke-previous]
   bundle               write the trust bundle (root certificate) [--root NAME] [--out FILE]
+  iot register-ca NAME register a CA with AWS IoT Core (the local store's stand-in without AWS):
+                       [--kind intermediate|root] (default intermediate) [--mode SNI_ONLY|DEFAULT]
+                       [--jitp] (just-in-time provisioning with the default template) [--auto-registration]
   events               print the local store's certificate events [--follow] [--store DIR] (default
                        $LOCAL_STORE_DIR or .local-store)
   expiry-scan          run the expiry scan once on the configured store (local store, or the bucket of
@@ -103,6 +106,10 @@ const options = {
   "revoke-previous": { type: "boolean" },
   follow: { type: "boolean", short: "f" },
   store: { type: "string" },
+  kind: { type: "string" },
+  mode: { type: "string" },
+  jitp: { type: "boolean" },
+  "auto-registration": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -149,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
         return await events(values);
       case "expiry-scan":
         return await expiryScan(values);
+      case "iot":
+        return await iot(client, values, rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -475,6 +484,29 @@ async function revoke(client: ApiClient, values: Values, rest: string[]): Promis
   );
   report(values, revoked, [
     `revoked ${kind} ${revoked.serial_number} (${revoked.revocation_reason}); CRL: ${revoked.crl_path}`,
+  ]);
+  return 0;
+}
+
+/** `iot register-ca NAME`: registers a CA with AWS IoT Core (POST /certificates/{kind}/{name}/iot-registration). */
+async function iot(client: ApiClient, values: Values, rest: string[]): Promise<number> {
+  const [action, name] = rest;
+  if (action !== "register-ca") throw new UsageError("iot takes register-ca NAME, e.g. iot register-ca devices");
+  if (!name) throw new UsageError("iot register-ca needs the CA's name, e.g. iot register-ca devices");
+  const kind = values.kind ?? "intermediate";
+  if (kind !== "intermediate" && kind !== "root") throw new UsageError("--kind must be intermediate or root");
+  const mode = values.mode?.toUpperCase();
+  if (mode !== undefined && mode !== "SNI_ONLY" && mode !== "DEFAULT") {
+    throw new UsageError("--mode must be SNI_ONLY or DEFAULT");
+  }
+  const registered = await client.post(`/certificates/${kind}/${encodeURIComponent(name)}/iot-registration`, {
+    ...(mode ? { mode } : {}),
+    ...(values["auto-registration"] ? { allow_auto_registration: true } : {}),
+    ...(values.jitp ? { provisioning: { template: "default" } } : {}),
+  });
+  report(values, registered, [
+    `registered ${kind} CA '${name}' with AWS IoT Core: ${registered.ca_certificate_id} (${registered.mode}, ${registered.status})`,
+    `devices connect to ${registered.iot_data_endpoint}:8883`,
   ]);
   return 0;
 }

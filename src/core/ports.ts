@@ -88,6 +88,16 @@ export interface IotCaRegistrationRequest {
   tags: Record<string, string>;
 }
 
+/** What AWS IoT Core holds of a registered CA certificate (`DescribeCACertificate`). */
+export interface IotCaCertificateDescription extends IotCertificateRef {
+  /** `ACTIVE`, `INACTIVE` (or `PENDING_TRANSFER`). */
+  status: string;
+  mode: IotCaMode;
+  allowAutoRegistration: boolean;
+  /** Just-in-time provisioning, when set (templateBody is JSON text). */
+  registrationConfig?: { templateBody?: string | undefined; roleArn?: string | undefined } | undefined;
+}
+
 export interface IotDeviceRegistrationRequest {
   certificatePem: string;
   /** The issuing CA's PEM (`RegisterCertificate`); absent: `RegisterCertificateWithoutCA` (devices must send SNI). */
@@ -108,6 +118,13 @@ export interface IotRegistry {
   registrationCode(): Promise<string>;
   /** `RegisterCACertificate`. */
   registerCaCertificate(request: IotCaRegistrationRequest): Promise<IotCertificateRef & { status: string }>;
+  /**
+   * `DescribeCACertificate`: the registered CA certificate whose id is
+   * `certificateId` (IoT's id: the SHA-256 of its DER), or undefined when
+   * none is registered. Lets a registration whose record was lost recover
+   * IoT's answer instead of registering twice.
+   */
+  describeCaCertificate(certificateId: string): Promise<IotCaCertificateDescription | undefined>;
   /** `RegisterCertificate` (with the CA's PEM) or `RegisterCertificateWithoutCA`. */
   registerCertificate(request: IotDeviceRegistrationRequest): Promise<IotCertificateRef>;
   /** `UpdateCertificate`: sets a registered device certificate's status. */

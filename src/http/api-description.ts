@@ -30,6 +30,9 @@ import {
   type Example,
   INTERMEDIATE_CREATED_EXAMPLES,
   INTERMEDIATE_REQUEST_EXAMPLES,
+  IOT_REGISTERED_EXAMPLES,
+  IOT_REGISTRATION_PROBLEM_EXAMPLES,
+  IOT_REGISTRATION_REQUEST_EXAMPLES,
   listQueryExample,
   listResponseExample,
   PROBLEM_EXAMPLES,
@@ -54,6 +57,7 @@ import {
   issueDeviceBody,
   issueServerBody,
   listQuery,
+  registerCaWithIotBody,
   renewBody,
   revokeBody,
   serialNumber,
@@ -61,7 +65,10 @@ import {
 
 /** The groups of operations, in the order a first walk through the API takes them (Postman's folders). */
 export const API_TAGS = [
-  { name: "Certificate authorities", description: "A root CA, then intermediates signed by it" },
+  {
+    name: "Certificate authorities",
+    description: "A root CA, then intermediates signed by it; each may be registered with AWS IoT Core",
+  },
   { name: "Issuance", description: "Server and device certificates, one at a time or in batches" },
   { name: "Inventory", description: "Listings and single certificates with their status (never a key)" },
   {
@@ -216,6 +223,30 @@ export const API_OPERATIONS: Operation[] = [
     requestExamples: INTERMEDIATE_REQUEST_EXAMPLES,
     responses: { "201": { description: "Intermediate CA created", examples: INTERMEDIATE_CREATED_EXAMPLES } },
   },
+  ...(["root", "intermediate"] as const).map(
+    (kind): Operation => ({
+      method: "post",
+      path: `${idPath(kind)}/iot-registration`,
+      summary: `Register ${article(kind)} ${kind} CA with AWS IoT Core (SNI_ONLY, or DEFAULT with a verification certificate signed by the CA), optionally with just-in-time provisioning`,
+      tag: "Certificate authorities",
+      pathParameters: idParameter(kind, "get"),
+      body: registerCaWithIotBody,
+      requestExamples: IOT_REGISTRATION_REQUEST_EXAMPLES[kind],
+      responses: {
+        "201": {
+          description:
+            "Registered, and recorded with the CA (`GET` shows it as `iot_registration`); in DEFAULT mode with the registration code and the verification certificate IoT checked",
+          examples: IOT_REGISTERED_EXAMPLES[kind],
+        },
+        "409": {
+          description:
+            "The CA is registered already (the existing `ca_certificate_id` is named), or AWS IoT Core refused with a conflict or a limit (its error code is in `detail`; other refusals are 400s)",
+          mediaType: "application/problem+json",
+          examples: IOT_REGISTRATION_PROBLEM_EXAMPLES,
+        },
+      },
+    }),
+  ),
   {
     method: "post",
     path: "/certificates/server",

@@ -132,12 +132,12 @@ export const DEVICE_REQUEST_EXAMPLES: Record<string, Example> = {
   },
   "sensor-0003-iot": {
     summary:
-      "Device `sensor-0003`, registered with AWS IoT Core and attached to thing `sensor-0003` (without_ca: its issuer is not registered with IoT; devices send SNI)",
+      "Device `sensor-0003`, registered with AWS IoT Core under its CA `devices` (registered above) and attached to thing `sensor-0003`",
     value: {
       device_id: "sensor-0003",
       issuer: "devices",
       key_algorithm: "EC-P256",
-      iot: { register: true, thing_name: "sensor-0003", without_ca: true },
+      iot: { register: true, thing_name: "sensor-0003" },
     },
   },
 };
@@ -161,10 +161,10 @@ export const DEVICE_BATCH_REQUEST_EXAMPLES: Record<string, Example> = {
     value: {
       issuer: "devices",
       key_algorithm: "EC-P256",
-      iot: { register: true, without_ca: true },
+      iot: { register: true },
       devices: [
         { device_id: "sensor-0201" },
-        { device_id: "sensor-0202", iot: { register: true, thing_name: "sensor-0202", without_ca: true } },
+        { device_id: "sensor-0202", iot: { register: true, thing_name: "sensor-0202" } },
       ],
     },
   },
@@ -174,7 +174,7 @@ export const DEVICE_IOT_REGISTRATION_REQUEST_EXAMPLES: Record<string, Example> =
   "sensor-0001": {
     summary:
       "Register `sensor-0001` (issued without iot) with AWS IoT Core, attached to thing `sensor-0001`; also the retry an `iot.retry` names",
-    value: { thing_name: "sensor-0001", without_ca: true },
+    value: { thing_name: "sensor-0001" },
   },
 };
 
@@ -286,14 +286,14 @@ const IOT_CERTIFICATE_IDS = {
   sensor202: "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
 } as const;
 
-const IOT_ARN_PREFIX = "arn:aws:iot:eu-north-1:123456789012:cert/";
+const IOT_DEVICE_ARN_PREFIX = "arn:aws:iot:eu-north-1:123456789012:cert/";
 
 /** `iot` of a device certificate registered with AWS IoT Core. */
 function iotRegistered(certificateId: string, thingName: string | null, registration: "with_ca" | "without_ca") {
   return {
     registered: true,
     iot_certificate_id: certificateId,
-    iot_certificate_arn: `${IOT_ARN_PREFIX}${certificateId}`,
+    iot_certificate_arn: `${IOT_DEVICE_ARN_PREFIX}${certificateId}`,
     thing_name: thingName,
     policy_name: null,
     registration,
@@ -315,6 +315,109 @@ export const INTERMEDIATE_CREATED_EXAMPLES: Record<string, Example> = {
   servers: {
     summary: "Intermediate CA created",
     value: { message: "Intermediate CA created and stored.", name: "servers", ...SERVERS_CA_VIEW },
+  },
+};
+
+// ---- AWS IoT Core ---------------------------------------------------------
+
+/** The walk's IoT ids: the SHA-256 of each CA certificate's DER, as IoT computes them. */
+const ROOT_IOT_ID = "3b1f5e0c9a7d42e8b6c4f2a0d8e6c4b2a09f8e7d6c5b4a39281706f5e4d3c2b1";
+const DEVICES_CA_IOT_ID = "9c2e4a6b8d0f1e3c5a7b9d1f3e5c7a9b1d3f5e7c9a1b3d5f7e9c1a3b5d7f9e1c";
+const IOT_ENDPOINT = "a1b2c3d4e5f6g7-ats.iot.eu-north-1.amazonaws.com";
+const IOT_ARN_PREFIX = "arn:aws:iot:eu-north-1:123456789012:cacert/";
+const PROVISIONING_ROLE_ARN = "arn:aws:iam::123456789012:role/iot-certificates-IotProvisioningRole-1A2B3C4D5E6F";
+const REGISTRATION_CODE = "5c7f2b9e1d4a8c6e0f3b7a9d2c5e8f1a4b7d0c3e6f9a2b5c8d1e4f7a0b3c6d9e";
+const VERIFICATION_PEM = pem("CERTIFICATE", "MIIB1DCCAXqgAwIBAgIQKx0vB3g5rXW2cM1kHq0fJjAKBggqhkjOPQQDAjA…");
+const REGISTERED_AT = "2026-12-03T14:26:37.102Z";
+
+/** `iot_registration` of the walk's CAs, as `GET /certificates/{kind}/{name}` shows it. */
+const ROOT_IOT_REGISTRATION = {
+  ca_certificate_id: ROOT_IOT_ID,
+  ca_certificate_arn: `${IOT_ARN_PREFIX}${ROOT_IOT_ID}`,
+  mode: "SNI_ONLY",
+  status: "ACTIVE",
+  iot_data_endpoint: IOT_ENDPOINT,
+  allow_auto_registration: false,
+  registered_at: REGISTERED_AT,
+};
+
+const DEVICES_CA_IOT_REGISTRATION = {
+  ca_certificate_id: DEVICES_CA_IOT_ID,
+  ca_certificate_arn: `${IOT_ARN_PREFIX}${DEVICES_CA_IOT_ID}`,
+  mode: "DEFAULT",
+  status: "ACTIVE",
+  iot_data_endpoint: IOT_ENDPOINT,
+  allow_auto_registration: true,
+  provisioning_template: "default",
+  provisioning_role_arn: PROVISIONING_ROLE_ARN,
+  registered_at: REGISTERED_AT,
+};
+
+export const IOT_REGISTRATION_REQUEST_EXAMPLES: Record<"root" | "intermediate", Record<string, Example>> = {
+  root: {
+    "sni-only": {
+      summary: "Root `default` in SNI_ONLY mode (the default: no verification certificate; devices send SNI), active",
+      value: {},
+    },
+  },
+  intermediate: {
+    "default-mode-jitp": {
+      summary:
+        "Intermediate `devices` in DEFAULT mode (this service signs the verification certificate) with just-in-time provisioning by the default template and the stack's role",
+      value: { mode: "DEFAULT", provisioning: { template: "default" } },
+    },
+  },
+};
+
+export const IOT_REGISTERED_EXAMPLES: Record<"root" | "intermediate", Record<string, Example>> = {
+  root: {
+    "sni-only": {
+      summary: "Registered and active; devices connect to the ATS endpoint, sending SNI",
+      value: {
+        message: "The root CA is registered with AWS IoT Core.",
+        kind: "root",
+        name: "default",
+        ...ROOT_IOT_REGISTRATION,
+      },
+    },
+  },
+  intermediate: {
+    "default-mode-jitp": {
+      summary:
+        "Registered with the verification certificate IoT checked (CN: the registration code); devices are provisioned on their first connection",
+      value: {
+        message: "The intermediate CA is registered with AWS IoT Core.",
+        kind: "intermediate",
+        name: "devices",
+        ...DEVICES_CA_IOT_REGISTRATION,
+        registration_code: REGISTRATION_CODE,
+        verification_certificate: VERIFICATION_PEM,
+      },
+    },
+  },
+};
+
+/** A CA's registration problems: registered already (409), or refused by IoT (its error code in `detail`). */
+export const IOT_REGISTRATION_PROBLEM_EXAMPLES: Record<string, Example> = {
+  "registered-already": {
+    summary: "The CA is registered already: the existing registration is named and left unchanged",
+    value: {
+      type: "urn:iot-certificates:problem:conflict",
+      title: "Conflict",
+      status: 409,
+      detail: `the intermediate CA 'devices' is already registered with AWS IoT Core as CA certificate ${DEVICES_CA_IOT_ID}; it was left unchanged`,
+      field: "name",
+    },
+  },
+  "subject-limit": {
+    summary: "AWS IoT Core refused: 10 CA certificates with this subject are registered in the account already",
+    value: {
+      type: "urn:iot-certificates:problem:aws-iot-core-refused-the-request",
+      title: "AWS IoT Core refused the request",
+      status: 409,
+      detail:
+        "LimitExceededException: The number of CA certificates with the same subject field has reached the limit of 10",
+    },
   },
 };
 
@@ -372,7 +475,7 @@ export const DEVICE_ISSUED_EXAMPLES: Record<string, Example> = {
       ...DEVICE_VIEW,
       s3_folder: `device_certificates/sensor-0003/${EXAMPLE_SERIAL_NUMBERS.device}/`,
       private_key: LEAF_KEY_PEM,
-      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor3, "sensor-0003", "without_ca"),
+      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor3, "sensor-0003", "with_ca"),
     },
   },
 };
@@ -433,11 +536,11 @@ export const DEVICE_BATCH_ISSUED_EXAMPLES: Record<string, Example> = {
       results: [
         {
           ...batchResult("sensor-0201", "5b6c7d8e9fa0b1c2d3e4f5a6b7c8d9e0"),
-          iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor201, null, "without_ca"),
+          iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor201, null, "with_ca"),
         },
         {
           ...batchResult("sensor-0202", "3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b"),
-          iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor202, "sensor-0202", "without_ca"),
+          iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor202, "sensor-0202", "with_ca"),
         },
       ],
     },
@@ -451,7 +554,7 @@ export const DEVICE_IOT_REGISTERED_EXAMPLES: Record<string, Example> = {
       message: "Device certificate registered with AWS IoT Core.",
       device_id: "sensor-0001",
       serial_number: EXAMPLE_SERIAL_NUMBERS.device,
-      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "without_ca"),
+      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "with_ca"),
     },
   },
 };
@@ -463,7 +566,7 @@ export const DEVICE_IOT_SYNCED_EXAMPLES: Record<string, Example> = {
       message: "Device certificate was registered with AWS IoT Core already; its thing and policy are attached.",
       device_id: "sensor-0001",
       serial_number: EXAMPLE_SERIAL_NUMBERS.device,
-      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "without_ca"),
+      iot: iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "with_ca"),
     },
   },
   revoked: {
@@ -473,7 +576,7 @@ export const DEVICE_IOT_SYNCED_EXAMPLES: Record<string, Example> = {
       message: "Device certificate is revoked; its AWS IoT Core certificate is now REVOKED.",
       device_id: "sensor-0001",
       serial_number: EXAMPLE_SERIAL_NUMBERS.device,
-      iot: { ...iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "without_ca"), status: "REVOKED" },
+      iot: { ...iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "with_ca"), status: "REVOKED" },
     },
   },
 };
@@ -492,7 +595,7 @@ export const DEVICE_BATCH_PARTIAL_EXAMPLES: Record<string, Example> = {
       results: [
         {
           ...batchResult("sensor-0201", "5b6c7d8e9fa0b1c2d3e4f5a6b7c8d9e0"),
-          iot: { ...iotRegistered(IOT_CERTIFICATE_IDS.sensor201, null, "without_ca"), policy_name: "FleetPolicy" },
+          iot: { ...iotRegistered(IOT_CERTIFICATE_IDS.sensor201, null, "with_ca"), policy_name: "FleetPolicy" },
         },
         {
           ...batchResult("sensor-0202", "3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b"),
@@ -505,13 +608,13 @@ export const DEVICE_BATCH_PARTIAL_EXAMPLES: Record<string, Example> = {
               detail: "ResourceNotFoundException: The policy FleetPolicy does not exist.",
             },
             iot_certificate_id: IOT_CERTIFICATE_IDS.sensor202,
-            iot_certificate_arn: `${IOT_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor202}`,
+            iot_certificate_arn: `${IOT_DEVICE_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor202}`,
             thing_name: null,
             policy_name: "FleetPolicy",
             retry: {
               method: "POST",
               path: "/certificates/device/3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b/iot-registration",
-              body: { policy_name: "FleetPolicy", without_ca: true },
+              body: { policy_name: "FleetPolicy" },
             },
           },
         },
@@ -599,13 +702,21 @@ export function certificateDetailsExample(
   kind: "root" | "intermediate" | "server" | "device",
 ): Record<string, Example> {
   const value = {
-    root: { kind: "root", name: "default", status: "valid", created_at: CREATED_AT, ...ROOT_VIEW },
+    root: {
+      kind: "root",
+      name: "default",
+      status: "valid",
+      created_at: CREATED_AT,
+      ...ROOT_VIEW,
+      iot_registration: ROOT_IOT_REGISTRATION,
+    },
     intermediate: {
       kind: "intermediate",
       name: "devices",
       status: "valid",
       created_at: CREATED_AT,
       ...DEVICES_CA_VIEW,
+      iot_registration: DEVICES_CA_IOT_REGISTRATION,
     },
     server: {
       kind: "server",
@@ -715,7 +826,7 @@ export const REVOKED_EXAMPLES: Record<"device" | "server" | "intermediate", Reco
         iot: {
           updated: true,
           iot_certificate_id: IOT_CERTIFICATE_IDS.sensor1,
-          iot_certificate_arn: `${IOT_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor1}`,
+          iot_certificate_arn: `${IOT_DEVICE_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor1}`,
           status: "REVOKED",
         },
       },

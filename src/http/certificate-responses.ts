@@ -8,6 +8,7 @@ import type { CertificateKind } from "../core/certificate-profiles.js";
 import type { CertificateRecord } from "../core/certificate-repository.js";
 import type { CertificateDetails } from "../core/inventory/get-certificate.js";
 import type { InventoryItem } from "../core/inventory/list-certificates.js";
+import type { IotCaRegistration } from "../core/iot/register-certificate-authority.js";
 import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
 import type { RevokedCertificate } from "../core/revocation/revoke-certificate.js";
 
@@ -46,7 +47,7 @@ export function intermediateCreatedBody({ record }: IssuedCertificate) {
 }
 
 /** `GET /certificates/{kind}/{id}`: metadata, PEM, chain and status; never a key. */
-export function certificateDetailsBody({ record, status, revocation, renewedBy }: CertificateDetails) {
+export function certificateDetailsBody({ record, status, revocation, renewedBy, iotRegistration }: CertificateDetails) {
   return {
     kind: record.kind,
     [SUBJECT_FIELD[record.kind]]: record.subject_id,
@@ -58,6 +59,8 @@ export function certificateDetailsBody({ record, status, revocation, renewedBy }
     ...(record.from_csr ? { from_csr: true } : {}),
     created_at: record.created_at,
     ...certificateView(record),
+    // CAs registered with AWS IoT Core: the registration (POST /certificates/{kind}/{name}/iot-registration).
+    ...(iotRegistration ? { iot_registration: iotRegistration } : {}),
   };
 }
 
@@ -86,5 +89,23 @@ export function revokedBody({ record, revocation }: RevokedCertificate) {
     revoked_at: revocation.revoked_at,
     revocation_reason: revocation.reason,
     crl_path: `/crl/${issuerKind}/${record.issuer}`,
+  };
+}
+
+/** `POST /certificates/{kind}/{name}/iot-registration`: the registration, and in DEFAULT mode the proof IoT accepted. */
+export function iotCaRegistrationBody(
+  kind: "root" | "intermediate",
+  name: string,
+  { record, recovered, registrationCode, verificationCertificatePem }: IotCaRegistration,
+) {
+  return {
+    message: recovered
+      ? `AWS IoT Core had registered this ${kind} CA already (an earlier attempt whose record was lost, or a registration made elsewhere); that registration is now recorded.`
+      : `The ${kind} CA is registered with AWS IoT Core.`,
+    kind,
+    name,
+    ...record,
+    ...(registrationCode ? { registration_code: registrationCode } : {}),
+    ...(verificationCertificatePem ? { verification_certificate: verificationCertificatePem } : {}),
   };
 }

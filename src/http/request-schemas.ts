@@ -11,6 +11,7 @@ import { CA_KEY_STORAGES } from "../core/ca-key-storage.js";
 import type { SubjectAltName } from "../core/certificate-profiles.js";
 import { CERTIFICATE_STATUSES } from "../core/inventory/certificate-status.js";
 import { MAX_PAGE_SIZE } from "../core/inventory/list-certificates.js";
+import type { RegisterCaWithIotRequest } from "../core/iot/register-certificate-authority.js";
 import type { IotDeviceRegistrationOptions } from "../core/iot/register-device-with-iot.js";
 import { MAX_BATCH_SIZE } from "../core/issuance/batch-limits.js";
 import type { CreateIntermediateRequest } from "../core/issuance/create-intermediate-certificate-authority.js";
@@ -443,3 +444,45 @@ export const listQuery = z.strictObject({
     )
     .optional(),
 });
+
+/** IAM role ARNs as AWS IoT Core's `registrationConfig.roleArn` takes them. */
+const IAM_ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** `POST /certificates/{root|intermediate}/{name}/iot-registration` (every field optional: `{}` registers in SNI_ONLY mode, active) */
+export const registerCaWithIotBody = z
+  .strictObject({
+    mode: z.enum(["SNI_ONLY", "DEFAULT"], { error: "must be SNI_ONLY or DEFAULT" }).optional(),
+    set_as_active: flag.optional(),
+    allow_auto_registration: flag.optional(),
+    provisioning: z
+      .strictObject({
+        template: z.union(
+          [
+            z.literal("default"),
+            // A provisioning template body: AWS IoT Core checks its parameters and resources.
+            z.strictObject({
+              Parameters: z.record(z.string(), z.unknown()).optional(),
+              Mappings: z.record(z.string(), z.unknown()).optional(),
+              Resources: z.record(z.string(), z.unknown()),
+            }),
+          ],
+          {
+            error:
+              'must be "default" or a provisioning template body: a JSON object with Resources (and optionally Parameters and Mappings)',
+          },
+        ),
+        role_arn: z
+          .string()
+          .regex(IAM_ROLE_ARN, "must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/iot-provisioning")
+          .optional(),
+      })
+      .optional(),
+  })
+  .transform(
+    (body): Omit<RegisterCaWithIotRequest, "kind" | "name"> => ({
+      mode: body.mode,
+      setAsActive: body.set_as_active,
+      allowAutoRegistration: body.allow_auto_registration,
+      provisioning: body.provisioning && { template: body.provisioning.template, roleArn: body.provisioning.role_arn },
+    }),
+  );

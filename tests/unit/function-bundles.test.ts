@@ -25,6 +25,19 @@ function bundledPackages(logicalId: string): string[] {
   return [...new Set(packages)].sort();
 }
 
+/** The packages whose code is in a function's output file (what esbuild kept after tree-shaking). */
+function packagesInOutput(logicalId: string): string[] {
+  const metafile = JSON.parse(readFileSync(`dist/meta/${logicalId}.json`, "utf8")) as {
+    outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown> }>;
+  };
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint);
+  const packages = Object.keys(output?.inputs ?? {}).flatMap((input) => {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    return match?.[1] ? [match[1]] : [];
+  });
+  return [...new Set(packages)].sort();
+}
+
 /** The packages a function loads at start-up: reached from its entry point through static imports only. */
 function packagesLoadedAtStart(logicalId: string): string[] {
   const metafile = JSON.parse(readFileSync(`dist/meta/${logicalId}.json`, "utf8")) as {
@@ -66,7 +79,42 @@ describe("function bundles", () => {
     },
   );
 
+  it("carries @aws-sdk/client-iot only where IoT is called, and loads it only at the first IoT call", () => {
+    for (const logicalId of [
+      "RegisterCaWithIotFunction",
+      "IssueDeviceCertificateFunction",
+      "IssueDeviceBatchFunction",
+      "RegisterDeviceWithIotFunction",
+      "RevokeCertificateFunction",
+    ]) {
+      expect(packagesInOutput(logicalId), logicalId).toContain("@aws-sdk/client-iot");
+      expect(packagesLoadedAtStart(logicalId), logicalId).not.toContain("@aws-sdk/client-iot");
+    }
+    for (const logicalId of [
+      "GetOpenApiFunction",
+      "ListCertificatesFunction",
+      "GetCertificateFunction",
+      "CreateRootCertificateAuthorityFunction",
+      "CreateIntermediateCertificateAuthorityFunction",
+      "IssueServerCertificateFunction",
+      "GetCertificateRevocationListFunction",
+      "ScanExpiringCertificatesFunction",
+    ]) {
+      expect(packagesInOutput(logicalId), logicalId).not.toContain("@aws-sdk/client-iot");
+    }
+  });
+
   it("a function that signs does load @peculiar/x509 at start-up (the checks above read the right entries)", () => {
     expect(packagesLoadedAtStart("IssueDeviceCertificateFunction")).toContain("@peculiar/x509");
+  });
+
+  it("the AWS IoT Core certificate provider carries device issuance and S3, but no IoT or ACM client (it calls neither)", () => {
+    const packages = packagesInOutput("IotCertificateProviderFunction");
+    expect(packages).toContain("@aws-sdk/client-s3");
+    expect(packagesLoadedAtStart("IotCertificateProviderFunction")).toContain("@peculiar/x509");
+    expect(packages).not.toContain("@aws-sdk/client-iot");
+    expect(packages).not.toContain("@aws-sdk/client-acm");
+    // The same check sees the ACM client where it is: the server function.
+    expect(packagesInOutput("IssueServerCertificateFunction")).toContain("@aws-sdk/client-acm");
   });
 });

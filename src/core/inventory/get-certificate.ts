@@ -1,6 +1,7 @@
 import type { CertificateKind } from "../certificate-profiles.js";
 import type { CertificateRecord, CertificateRepository, RevocationRecord } from "../certificate-repository.js";
 import { NotFoundError } from "../errors.js";
+import type { IotCaRegistrationRecord, IotRegistrationRecords } from "../iot/iot-registration-records.js";
 import { type CertificateStatus, revocationIssuer, statusOf } from "./certificate-status.js";
 
 export interface CertificateDetails {
@@ -9,16 +10,20 @@ export interface CertificateDetails {
   revocation: RevocationRecord | undefined;
   /** Serial number of the certificate that renewed this one (server and device certificates). */
   renewedBy?: string | undefined;
+  /** CAs: the CA's registration with AWS IoT Core, when it has one. */
+  iotRegistration?: IotCaRegistrationRecord | undefined;
 }
 
 /**
  * One certificate by its id: the CA name for roots and intermediates, the
  * serial number for server and device certificates. Never a private key.
+ * With `iotRegistrations`, a CA's AWS IoT Core registration comes with it
+ * (one more read, beside the revocation's).
  */
 export async function getCertificate(
   request: { kind: CertificateKind; id: string },
   repository: CertificateRepository,
-  context: { clock?: () => Date } = {},
+  context: { clock?: () => Date; iotRegistrations?: IotRegistrationRecords | undefined } = {},
 ): Promise<CertificateDetails> {
   const now = (context.clock ?? (() => new Date()))();
   const { kind, id } = request;
@@ -28,10 +33,13 @@ export async function getCertificate(
       : await repository.findLeaf(kind, id);
   if (!record) throw new NotFoundError(`no ${kind} certificate with serial number '${id}' exists`, "id");
   const issuer = revocationIssuer(record.kind, record.issuer);
-  const [revocation, renewedBy] = await Promise.all([
+  const [revocation, renewedBy, iotRegistration] = await Promise.all([
     issuer ? repository.findRevocation(issuer, record.serial_number) : undefined,
     record.kind === "server" || record.kind === "device"
       ? repository.findRenewal(record.kind, record.serial_number)
+      : undefined,
+    (kind === "root" || kind === "intermediate") && context.iotRegistrations
+      ? context.iotRegistrations.findCa(kind, id)
       : undefined,
   ]);
   return {
@@ -39,5 +47,6 @@ export async function getCertificate(
     revocation,
     status: statusOf(record.not_after, revocation !== undefined, now),
     ...(renewedBy ? { renewedBy } : {}),
+    ...(iotRegistration ? { iotRegistration } : {}),
   };
 }

@@ -83,6 +83,7 @@ export function pacedIotRegistry(registry: IotRegistry, pacer: IotCallPacer): Io
     dataEndpoint: () => registry.dataEndpoint(),
     registrationCode: () => registry.registrationCode(),
     registerCaCertificate: (request) => registry.registerCaCertificate(request),
+    describeCaCertificate: (certificateId) => registry.describeCaCertificate(certificateId),
     registerCertificate: (request: IotDeviceRegistrationRequest) =>
       paced(request.caCertificatePem === undefined ? "RegisterCertificateWithoutCA" : "RegisterCertificate", () =>
         registry.registerCertificate(request),

@@ -62,14 +62,14 @@ describe("the runnable collection (npm run postman) against a fresh local server
     await api?.stop();
   });
 
-  it("runs all 28 requests (22 operations that can succeed, plus the 6 further request examples), none failing", () => {
-    expect(collectionRequests(collection)).toHaveLength(28);
-    expect(summary.run.executions).toHaveLength(28);
-    expect(summary.run.stats.requests).toMatchObject({ total: 28, failed: 0 });
+  it("runs all 30 requests (24 operations that can succeed, plus the 6 further request examples), none failing", () => {
+    expect(collectionRequests(collection)).toHaveLength(30);
+    expect(summary.run.executions).toHaveLength(30);
+    expect(summary.run.stats.requests).toMatchObject({ total: 30, failed: 0 });
     expect(summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error?.message}`)).toEqual([]);
     expect(summary.run.stats.assertions.failed).toBe(0);
     // Status and Content-Type on every request, the documented fields on all but the two CRLs and the document itself.
-    expect(summary.run.stats.assertions.total).toBe(28 * 2 + 25);
+    expect(summary.run.stats.assertions.total).toBe(30 * 2 + 27);
   });
 
   it("every request answers 2xx; revoking a root (always 400) is not in the runnable collection", () => {
@@ -79,10 +79,12 @@ describe("the runnable collection (npm run postman) against a fresh local server
       expect(code, name).toBeLessThan(300);
     }
     expect(answers.map(([name]) => name)).not.toContain("POST /certificates/root/{name}/revoke");
-    expect(answers.map(([name]) => name).slice(0, 13)).toEqual([
+    expect(answers.map(([name]) => name).slice(0, 15)).toEqual([
       "POST /certificates/root",
       "POST /certificates/intermediate",
       "POST /certificates/intermediate",
+      "POST /certificates/root/{name}/iot-registration",
+      "POST /certificates/intermediate/{name}/iot-registration",
       "POST /certificates/server",
       "POST /certificates/server",
       "POST /certificates/device",
@@ -130,7 +132,7 @@ describe("the runnable collection (npm run postman) against a fresh local server
     expect(registration.response.code).toBe(201);
     expect(body(registration)).toMatchObject({
       serial_number: device.serial_number,
-      iot: { registered: true, thing_name: "sensor-0001", registration: "without_ca" },
+      iot: { registered: true, thing_name: "sensor-0001", registration: "with_ca" },
     });
     const revocation = executions.find(
       (e) => route(e) === "POST /certificates/device/{serial_number}/revoke",
@@ -155,7 +157,7 @@ describe("the runnable collection (npm run postman) against a fresh local server
     const keys = summary.run.executions
       .filter((execution) => execution.item.request.method === "POST")
       .map((execution) => execution.request.headers.get("Idempotency-Key"));
-    expect(keys).toHaveLength(17);
+    expect(keys).toHaveLength(19);
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -180,8 +182,8 @@ describe("the runnable collection against a local server with LOCAL_API_TOKEN", 
     const without = await runNewman(collection, api.baseUrl);
     expect(new Set(without.run.executions.map((execution) => execution.response.code))).toEqual(new Set([401]));
     const withToken = await runNewman(collection, api.baseUrl, token);
-    expect(withToken.run.stats.requests).toMatchObject({ total: 28, failed: 0 });
-    expect(withToken.run.stats.assertions).toMatchObject({ total: 81, failed: 0 });
+    expect(withToken.run.stats.requests).toMatchObject({ total: 30, failed: 0 });
+    expect(withToken.run.stats.assertions).toMatchObject({ total: 87, failed: 0 });
   }, 180_000);
 });
 
@@ -195,7 +197,7 @@ describe("the served document converted as Postman imports it, without the runna
     const plain = await convertOpenApi(document);
     // The plain conversion carries no test scripts; runnableCollection's are what would flag a bad response.
     expect(collectionRequests(plain).every((item: any) => (item.event ?? []).length === 0)).toBe(true);
-    expect(collectionRequests(runnableCollection(document, plain))).toHaveLength(28);
+    expect(collectionRequests(runnableCollection(document, plain))).toHaveLength(30);
     summary = await runNewman(plain, api.baseUrl);
   }, 180_000);
 
@@ -205,7 +207,7 @@ describe("the served document converted as Postman imports it, without the runna
 
   it("sends only well-formed requests: no 400 but the root's, and 404 only where a captured serial or `servers` is missing", () => {
     const answers = summary.run.executions.map((execution) => `${route(execution)} → ${execution.response.code}`);
-    expect(answers).toHaveLength(23);
+    expect(answers).toHaveLength(25);
     const not2xx = answers.filter((answer) => !/→ 2\d\d$/.test(answer));
     expect(not2xx.sort()).toEqual(
       [

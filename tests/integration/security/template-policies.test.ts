@@ -9,13 +9,16 @@
  * default bus, by parameter); the expiry scan reads no certificate and its
  * schedule may only invoke it; only the CA-creating functions may create, tag
  * and alias KMS keys, only with this stack's tags; only signing functions may
- * kms:Sign, only on keys carrying this stack's tag; the API's default authorizer is AWS_IAM,
+ * kms:Sign, only on keys carrying this stack's tag; only the IoT registration function may
+ * register CAs with AWS IoT Core and pass a role, only the stack's provisioning role to IoT,
+ * and that role may make only the calls of the default JITP template; the API's default authorizer is AWS_IAM,
  * every route is on that API, and the SAM transform really puts SigV4 on
  * every method (and none only when ApiAuthorization=NONE is chosen).
  *
  * common-infra.yaml: the bucket blocks all public access, is versioned,
  * encrypted by default, denies plain-HTTP access and survives stack deletion.
  */
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { readTemplate, samTranslate, type Template } from "../../support/security/cloudformation.js";
 
@@ -54,7 +57,11 @@ const ACTIONS_WITHOUT_RESOURCES = new Set([
   // A new key has no ARN yet; tags given to CreateKey need TagResource on "*" too. Both are bounded by tag conditions (checked below).
   "kms:CreateKey",
   "kms:TagResource",
-  // The service authorization reference lists no resource type for these: they can only be granted on "*".
+  // IoT actions with no resource type (Service Authorization Reference, AWS IoT); checked below.
+  "iot:RegisterCACertificate",
+  "iot:GetRegistrationCode",
+  "iot:DescribeEndpoint",
+  "iot:RegisterThing",
   "iot:RegisterCertificate",
   "iot:RegisterCertificateWithoutCA",
   "iot:AttachThingPrincipal",
@@ -241,6 +248,7 @@ const EMITTING_FUNCTIONS = [
   "CreateIntermediateCertificateAuthorityFunction",
   "CreateRootCertificateAuthorityFunction",
   "GetCertificateRevocationListFunction",
+  "IotCertificateProviderFunction",
   "IssueDeviceBatchFunction",
   "IssueDeviceCertificateFunction",
   "IssueServerCertificateFunction",
@@ -408,9 +416,11 @@ describe("template.yaml: KMS CA keys are created, tagged and used only within th
       [
         ...CA_CREATORS,
         "GetCertificateRevocationListFunction",
+        "IotCertificateProviderFunction",
         "IssueDeviceBatchFunction",
         "IssueDeviceCertificateFunction",
         "IssueServerCertificateFunction",
+        "RegisterCaWithIotFunction",
         "RenewDeviceCertificateFunction",
         "RenewServerCertificateFunction",
         "RevokeCertificateFunction",
@@ -444,9 +454,11 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
     "iot:AttachPolicy",
     "iot:UpdateCertificate",
   ];
+  /** Functions only: the JIT provisioning role IoT assumes has its own test below. */
+  const functionAllows = allows.filter(({ owner }) => template.Resources[owner]?.Type === "AWS::Serverless::Function");
   /** The IoT device actions each function may call, sorted. */
   const granted = (owner: string) =>
-    allows
+    functionAllows
       .filter((found) => found.owner === owner)
       .flatMap(({ statement }) => asArray(statement.Action))
       .filter((action) => iotDeviceActions.includes(action))
@@ -469,7 +481,7 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
     expect(granted("RegisterDeviceWithIotFunction")).toEqual([...REGISTER, "iot:UpdateCertificate"].sort());
     const owners = [
       ...new Set(
-        allows
+        functionAllows
           .filter(({ statement }) => asArray(statement.Action).some((action) => iotDeviceActions.includes(action)))
           .map(({ owner }) => owner),
       ),
@@ -492,7 +504,7 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
       "iot:AttachPolicy": sub("arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:cert/*"),
       "iot:UpdateCertificate": sub("arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:cert/*"),
     };
-    const iotStatements = allows.filter(({ statement }) =>
+    const iotStatements = functionAllows.filter(({ statement }) =>
       asArray(statement.Action).some((action) => iotDeviceActions.includes(action)),
     );
     expect(iotStatements.length).toBeGreaterThanOrEqual(9);
@@ -533,6 +545,230 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
     const retry = allows.filter(({ owner }) => owner === "RegisterDeviceWithIotFunction");
     expect(
       retry.flatMap(({ statement }) => asArray(statement.Action)).filter((a) => /^(kms|events|acm):/.test(a)),
+    ).toEqual([]);
+  });
+});
+
+describe("template.yaml: the AWS IoT Core certificate provider is off by default and least privilege", () => {
+  const { statements } = statementsOf(template);
+  const FUNCTION = "IotCertificateProviderFunction";
+  const granted = statements.filter(({ owner, statement }) => owner === FUNCTION && statement.Effect === "Allow");
+  const resources = template.Resources;
+
+  it("exists only when IotCertificateProviderIssuer names an intermediate (default empty: off)", () => {
+    const parameter = template.Parameters?.IotCertificateProviderIssuer;
+    expect(parameter?.Default).toBe("");
+    const pattern = new RegExp((parameter as { AllowedPattern?: string } | undefined)?.AllowedPattern ?? "");
+    for (const accepted of ["", "devices", "factory-line-2"]) expect(pattern.test(accepted), accepted).toBe(true);
+    for (const refused of ["Devices", "-devices", "devices/../x", " devices"])
+      expect(pattern.test(refused), refused).toBe(false);
+    expect(template.Conditions?.CreateCertificateProvider).toEqual({
+      "Fn::Not": [{ "Fn::Equals": [{ Ref: "IotCertificateProviderIssuer" }, ""] }],
+    });
+    const conditional = Object.entries(resources).filter(
+      ([, resource]) => resource.Condition === "CreateCertificateProvider",
+    );
+    expect(conditional.map(([id, resource]) => [id, resource.Type]).sort()).toEqual([
+      ["IotCertificateProvider", "AWS::IoT::CertificateProvider"],
+      ["IotCertificateProviderFunction", "AWS::Serverless::Function"],
+      ["IotCertificateProviderInvokePermission", "AWS::Lambda::Permission"],
+    ]);
+    expect((template.Outputs?.IotCertificateProviderName as { Condition?: string } | undefined)?.Condition).toBe(
+      "CreateCertificateProvider",
+    );
+  });
+
+  it("makes CreateCertificateFromCsr invoke the function, which signs with the named intermediate and serves no route", () => {
+    expect(resources.IotCertificateProvider?.Properties).toEqual({
+      CertificateProviderName: { "Fn::Sub": `\${AWS::StackName}-certificate-provider` },
+      LambdaFunctionArn: { "Fn::GetAtt": "IotCertificateProviderFunction.Arn" },
+      AccountDefaultForOperations: ["CreateCertificateFromCsr"],
+    });
+    const fn = resources[FUNCTION];
+    expect(fn?.Properties?.Handler).toBe("certificate-provider.handler");
+    expect(fn?.Metadata?.BuildProperties?.EntryPoints).toEqual(["src/iot-provider/certificate-provider.ts"]);
+    expect(fn?.Properties?.Environment?.Variables).toEqual({
+      CERTIFICATE_PROVIDER_ISSUER: { Ref: "IotCertificateProviderIssuer" },
+    });
+    expect(fn?.Properties?.Events).toBeUndefined();
+  });
+
+  it("lets only AWS IoT Core invoke it, as this account's certificate provider", () => {
+    expect(resources.IotCertificateProviderInvokePermission?.Properties).toEqual({
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": "IotCertificateProviderFunction.Arn" },
+      Principal: "iot.amazonaws.com",
+      SourceAccount: { Ref: "AWS::AccountId" },
+      SourceArn: { "Fn::GetAtt": "IotCertificateProvider.Arn" },
+    });
+    const invokers = Object.entries(resources).filter(([, resource]) => resource.Type === "AWS::Lambda::Permission");
+    expect(invokers.map(([id]) => id)).toEqual(["IotCertificateProviderInvokePermission"]);
+  });
+
+  it("grants what device issuance needs and nothing more: no idempotency records, no root key, no delete, no ACM, no IoT", () => {
+    const actions = granted.flatMap(({ statement }) => asArray(statement.Action));
+    expect([...new Set(actions)].sort()).toEqual([
+      "events:PutEvents",
+      "kms:Sign",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    const s3Objects = granted
+      .filter(({ statement }) => asArray(statement.Action).some((action) => action.startsWith("s3:")))
+      .flatMap(({ statement }) =>
+        asArray(statement.Resource).flatMap((resource) => {
+          const target = s3Target(resource);
+          return target.kind === "objects" ? [[target.path, asArray(statement.Action).sort()]] : [];
+        }),
+      )
+      .sort();
+    expect(s3Objects).toEqual([
+      ["device_certificates/*", ["s3:GetObject", "s3:PutObject"]],
+      ["intermediate_ca/*", ["s3:GetObject"]],
+      ["inventory/device/*", ["s3:PutObject"]],
+    ]);
+  });
+
+  it("is what the SAM transform deploys: the function and its role exist only under the condition", () => {
+    const [translated] = samTranslate("template.yaml", [
+      { CommonInfraStackName: "common", IotCertificateProviderIssuer: "devices" },
+    ]);
+    expect(translated?.errors).toBeUndefined();
+    const deployed = Object.entries(translated?.Resources ?? {}).filter(([id]) =>
+      id.startsWith("IotCertificateProvider"),
+    );
+    expect(deployed.map(([id, resource]) => [id, resource.Type, resource.Condition]).sort()).toEqual([
+      ["IotCertificateProvider", "AWS::IoT::CertificateProvider", "CreateCertificateProvider"],
+      ["IotCertificateProviderFunction", "AWS::Lambda::Function", "CreateCertificateProvider"],
+      ["IotCertificateProviderFunctionRole", "AWS::IAM::Role", "CreateCertificateProvider"],
+      ["IotCertificateProviderInvokePermission", "AWS::Lambda::Permission", "CreateCertificateProvider"],
+    ]);
+  });
+
+  it("passes cfn-lint, with the provider off (default) and on", () => {
+    for (const args of [["template.yaml"], ["template.yaml", "--parameters", "IotCertificateProviderIssuer=devices"]]) {
+      const result = spawnSync("cfn-lint", args, { encoding: "utf8" });
+      expect(result.error, "cfn-lint must be installed (pip install cfn-lint)").toBeUndefined();
+      expect(`${result.stdout}${result.stderr}`, args.join(" ")).toBe("");
+      expect(result.status, args.join(" ")).toBe(0);
+    }
+  });
+});
+
+describe("template.yaml: AWS IoT Core registration and just-in-time provisioning are least privilege", () => {
+  const { statements } = statementsOf(template);
+  const allows = statements.filter(({ statement }) => statement.Effect === "Allow");
+  const ownersOf = (action: string) =>
+    [
+      ...new Set(
+        allows.filter(({ statement }) => asArray(statement.Action).includes(action)).map(({ owner }) => owner),
+      ),
+    ].sort();
+  const sub = (text: string) => ({ "Fn::Sub": text.replaceAll("#{", "${") });
+  const iotArn = (type: string) => sub(`arn:#{AWS::Partition}:iot:#{AWS::Region}:#{AWS::AccountId}:${type}/*`);
+  const REGISTER = "RegisterCaWithIotFunction";
+  const ROLE_ARN = { "Fn::GetAtt": "IotProvisioningRole.Arn" };
+
+  it("lets only the registration function register CAs, get the registration code and read CA registrations", () => {
+    for (const action of ["iot:RegisterCACertificate", "iot:GetRegistrationCode", "iot:DescribeCACertificate"]) {
+      expect(ownersOf(action), action).toEqual([REGISTER]);
+    }
+    expect(ownersOf("iot:DescribeEndpoint")).toContain(REGISTER);
+    // Reading functions call no IoT at all.
+    for (const owner of ["GetCertificateFunction", "ListCertificatesFunction", "GetOpenApiFunction"]) {
+      const iot = allows.filter((found) => found.owner === owner);
+      expect(iot.flatMap(({ statement }) => asArray(statement.Action)).filter((a) => a.startsWith("iot:"))).toEqual([]);
+    }
+  });
+
+  it("grants the registration function exactly its IoT, IAM, KMS and S3 rights, on the narrowest resources", () => {
+    const granted = allows.filter(({ owner }) => owner === REGISTER).map(({ statement }) => statement);
+    const byAction = (action: string) => granted.filter((statement) => asArray(statement.Action).includes(action));
+    expect([...new Set(granted.flatMap((statement) => asArray(statement.Action)))].sort()).toEqual([
+      "iam:PassRole",
+      "iot:DescribeCACertificate",
+      "iot:DescribeEndpoint",
+      "iot:GetRegistrationCode",
+      "iot:RegisterCACertificate",
+      "kms:Sign",
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    // RegisterCACertificate: alone in its statement, and tags (if any) only with the CA's kind and name.
+    const [register] = byAction("iot:RegisterCACertificate");
+    expect(asArray(register?.Action)).toEqual(["iot:RegisterCACertificate"]);
+    expect(register?.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([
+      "iot-certificates:ca-kind",
+      "iot-certificates:ca-name",
+    ]);
+    expect(byAction("iot:DescribeCACertificate").map((statement) => statement.Resource)).toEqual([iotArn("cacert")]);
+    // S3: writes only the CA registration records (and idempotency records); reads CAs and their keys (DEFAULT mode signs).
+    const written = byAction("s3:PutObject").flatMap((statement) => asArray(statement.Resource).map(render));
+    expect(written.sort()).toEqual([
+      `\${BucketArn}/idempotency/*`,
+      `\${BucketArn}/iot_registrations/intermediate/*`,
+      `\${BucketArn}/iot_registrations/root/*`,
+    ]);
+    const read = byAction("s3:GetObject").flatMap((statement) => asArray(statement.Resource).map(render));
+    expect(read.sort()).toEqual([
+      `\${BucketArn}/idempotency/*`,
+      `\${BucketArn}/intermediate_ca/*/ca.json`,
+      `\${BucketArn}/intermediate_ca/*/private_key.pem`,
+      `\${BucketArn}/iot_registrations/intermediate/*`,
+      `\${BucketArn}/iot_registrations/root/*`,
+      `\${BucketArn}/root_ca/*/ca.json`,
+      `\${BucketArn}/root_ca/*/private_key.pem`,
+    ]);
+  });
+
+  it("passes only the stack's provisioning role, only to IoT, from the registration function only", () => {
+    const passing = allows.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => action.startsWith("iam:")),
+    );
+    expect(passing.map(({ owner }) => owner)).toEqual([REGISTER]);
+    const [{ statement } = { statement: {} as Statement }] = passing;
+    expect(asArray(statement.Action)).toEqual(["iam:PassRole"]);
+    expect(statement.Resource).toEqual(ROLE_ARN);
+    expect(statement.Condition).toEqual({ StringEquals: { "iam:PassedToService": "iot.amazonaws.com" } });
+    expect(template.Resources[REGISTER]?.Properties?.Environment?.Variables?.IOT_PROVISIONING_ROLE_ARN).toEqual(
+      ROLE_ARN,
+    );
+  });
+
+  it("has a provisioning role only IoT in this account can assume, allowed only the default template's calls", () => {
+    const role = template.Resources.IotProvisioningRole;
+    expect(role?.Type).toBe("AWS::IAM::Role");
+    expect(role?.Properties?.AssumeRolePolicyDocument?.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "iot.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+      },
+    ]);
+    expect(role?.Properties?.ManagedPolicyArns).toBeUndefined();
+    const granted = allows.filter(({ owner }) => owner === "IotProvisioningRole").map(({ statement }) => statement);
+    const grants = granted.flatMap((statement) =>
+      asArray(statement.Action).map((action) => [action, JSON.stringify(statement.Resource)] as const),
+    );
+    expect(Object.fromEntries(grants)).toEqual({
+      "iot:AttachThingPrincipal": JSON.stringify("*"),
+      "iot:RegisterThing": JSON.stringify("*"),
+      "iot:CreateThing": JSON.stringify(iotArn("thing")),
+      "iot:DescribeThing": JSON.stringify(iotArn("thing")),
+      "iot:AttachPolicy": JSON.stringify(iotArn("cert")),
+      "iot:AttachPrincipalPolicy": JSON.stringify(iotArn("cert")),
+      "iot:DescribeCertificate": JSON.stringify(iotArn("cert")),
+      "iot:UpdateCertificate": JSON.stringify(iotArn("cert")),
+      "iot:CreatePolicy": JSON.stringify(iotArn("policy")),
+      "iot:GetPolicy": JSON.stringify(iotArn("policy")),
+    });
+    // Nothing of the managed AWSIoTThingsRegistration beyond that: no deletes, detaches, groups or CSR signing.
+    expect(
+      grants.map(([action]) => action).filter((action) => /Delete|Detach|Group|Csr|Transfer/.test(action)),
     ).toEqual([]);
   });
 });

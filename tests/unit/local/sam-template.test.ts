@@ -189,14 +189,16 @@ describe("what each function bundle carries (dist/meta, esbuild's metafiles of `
           "ListCertificatesFunction",
           "GetCertificateFunction",
           "RegisterDeviceWithIotFunction",
+          "RegisterCaWithIotFunction",
         ].includes(fn.logicalId),
       );
-      // AWS IoT Core: the functions that register device certificates or revoke them there.
+      // AWS IoT Core: the functions that register CAs or device certificates, or revoke them there.
       expect(packages.has("@aws-sdk/client-iot"), fn.logicalId).toBe(
         [
           "IssueDeviceCertificateFunction",
           "IssueDeviceBatchFunction",
           "RegisterDeviceWithIotFunction",
+          "RegisterCaWithIotFunction",
           "RevokeCertificateFunction",
         ].includes(fn.logicalId),
       );

@@ -40,13 +40,15 @@ describe("the runnable collection", () => {
   it("has one request per request example, in the document's order, each with tests", async () => {
     const collection = await postmanCollection(document);
     const requests = collectionRequests(collection);
-    expect(requests.map((item) => item.name).slice(0, 4)).toEqual([
+    expect(requests.map((item) => item.name).slice(0, 6)).toEqual([
       "Create a self-signed root CA",
       "Create an intermediate CA signed by a root (devices)",
       "Create an intermediate CA signed by a root (servers)",
+      expect.stringMatching(/^Register a root CA with AWS IoT Core /),
+      expect.stringMatching(/^Register an intermediate CA with AWS IoT Core /),
       expect.stringMatching(/^Issue a server certificate .* \(broker\)$/),
     ]);
-    expect(requests).toHaveLength(28);
+    expect(requests).toHaveLength(30);
     expect(collection.item.map((folder: any) => folder.name)).toEqual([
       "Certificate authorities",
       "Issuance",
@@ -111,7 +113,7 @@ describe("the runnable collection", () => {
 
   it("the plain conversion (what importing the document gives) fills bodies and parameters from the examples", async () => {
     const requests = collectionRequests(await convertOpenApi(document));
-    expect(requests).toHaveLength(23);
+    expect(requests).toHaveLength(25);
     const root = requests.find((item) => route(item) === "POST /certificates/root");
     expect(JSON.parse(root?.request.body.raw)).toEqual(
       document.paths["/certificates/root"].post.requestBody.content["application/json"].examples.default.value,

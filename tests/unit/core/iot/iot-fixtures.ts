@@ -13,7 +13,7 @@ import type { IotContext } from "../../../../src/core/iot/register-device-with-i
 import type { IotRegistry } from "../../../../src/core/ports.js";
 import type { MemoryObjectStore } from "../../../support/storage/memory-object-store.js";
 
-export type IotMethod = Exclude<keyof IotRegistry, "dataEndpoint" | "registrationCode">;
+export type IotMethod = Exclude<keyof IotRegistry, "dataEndpoint" | "registrationCode" | "describeCaCertificate">;
 
 export interface IotCall {
   method: IotMethod;
@@ -36,6 +36,7 @@ export class RecordingIotRegistry implements IotRegistry {
   dataEndpoint = () => this.local.dataEndpoint();
   registrationCode = () => this.local.registrationCode();
   registerCaCertificate: IotRegistry["registerCaCertificate"] = (request) => this.local.registerCaCertificate(request);
+  describeCaCertificate: IotRegistry["describeCaCertificate"] = (id) => this.local.describeCaCertificate(id);
   registerCertificate: IotRegistry["registerCertificate"] = (request) =>
     this.run("registerCertificate", [request], () => this.local.registerCertificate(request));
   updateCertificateStatus: IotRegistry["updateCertificateStatus"] = (id, status) =>

@@ -63,6 +63,7 @@ beforeEach(async () => {
     dataEndpoint: () => local.dataEndpoint(),
     registrationCode: () => local.registrationCode(),
     registerCaCertificate: (request) => local.registerCaCertificate(request),
+    describeCaCertificate: (id) => local.describeCaCertificate(id),
     registerCertificate: guard("registerCertificate", (request) => local.registerCertificate(request)),
     updateCertificateStatus: guard("updateCertificateStatus", (id, status) =>
       local.updateCertificateStatus(id, status),
