@@ -7,6 +7,7 @@ import { ApiClient, loadApiBaseUrl } from "./api.js";
 import { buildCreateSection, suggestIssuers } from "./create.js";
 import { announce, byId, h, saveFile } from "./dom.js";
 import { refreshHierarchy } from "./hierarchy.js";
+import { buildIotRegistrationDialog } from "./iot-registration.js";
 import { type CertificateDetails, downloadFileName, subjectOf } from "./model.js";
 import type { PortalContext } from "./portal-context.js";
 import { buildRenewDialog } from "./renew.js";
@@ -30,6 +31,7 @@ async function start(): Promise<void> {
   let search: SearchSection | undefined;
   let revoke: (certificate: Parameters<PortalContext["revoke"]>[0]) => void = () => undefined;
   let renew: (certificate: Parameters<PortalContext["renew"]>[0]) => void = () => undefined;
+  let registerWithIot: (ca: Parameters<PortalContext["registerWithIot"]>[0]) => void = () => undefined;
 
   const refreshAll = async () => {
     const hierarchy = await refreshHierarchy(context);
@@ -47,6 +49,7 @@ async function start(): Promise<void> {
     refresh: refreshAll,
     revoke: (certificate) => revoke(certificate),
     renew: (certificate) => renew(certificate),
+    registerWithIot: (ca) => registerWithIot(ca),
     async download(certificate, part) {
       const details = await api.get<CertificateDetails>(
         `/certificates/${certificate.kind}/${encodeURIComponent(certificate.id)}`,
@@ -68,6 +71,7 @@ async function start(): Promise<void> {
   search = buildSearchSection(context);
   revoke = buildRevokeDialog(context);
   renew = buildRenewDialog(context);
+  registerWithIot = buildIotRegistrationDialog(context);
 
   byId("refresh-hierarchy").addEventListener("click", () => {
     void refreshAll().then(() => announce("CA hierarchy reloaded."));

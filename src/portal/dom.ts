@@ -3,7 +3,8 @@
  * nothing the API returns can become markup.
  */
 
-type Child = Node | string | number | null | undefined | false;
+/** What an element may hold: nodes, text, and nothing (null, undefined, false are skipped). */
+export type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | number | boolean | null | undefined>;
 
 /** Creates an element with attributes (true → present, false/null/undefined → absent) and children. */

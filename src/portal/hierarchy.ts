@@ -23,6 +23,7 @@ import {
   sumTallies,
   takeCensus,
 } from "./inventory-census.js";
+import { iotRegistrationView } from "./iot-registration.js";
 import {
   apiSource,
   censusSource,
@@ -31,7 +32,14 @@ import {
   LEAF_KINDS,
   loadIssuedKind,
 } from "./issued-certificates.js";
-import { classifyExpiry, type InventoryItem, type InventoryPage, type LeafKind, subjectOf } from "./model.js";
+import {
+  type CertificateDetails,
+  classifyExpiry,
+  type InventoryItem,
+  type InventoryPage,
+  type LeafKind,
+  subjectOf,
+} from "./model.js";
 import type { PortalContext } from "./portal-context.js";
 
 /** CAs are few; this many pages of 1,000 is plenty. */
@@ -104,6 +112,7 @@ async function loadIssued(
 
 function caNode(item: InventoryItem, context: PortalContext): HTMLElement {
   const state = classifyExpiry(item.status, item.not_after).state;
+  const details = caDetailsSlots(item, context);
   return h(
     "div",
     { class: `node node-${item.kind} row-${state}`, "data-subject": subjectOf(item), "data-kind": item.kind },
@@ -115,30 +124,35 @@ function caNode(item: InventoryItem, context: PortalContext): HTMLElement {
       "expires ",
       expiryDate(item.not_after),
       ` · ${item.key_algorithm}`,
-      keyStorageOf(item, context),
+      details.keyStorage,
     ),
     statusBadge(item.status, item.not_after),
     actionButtons(referenceOf(item), item.status, context),
+    details.iot,
   );
 }
 
 /**
- * Where the CA's key is kept (` · key in KMS` / ` · key in S3`), filled in
- * once the CA's details arrive: the inventory listing does not carry it, and
- * CAs are few. Left empty if the details cannot be read.
+ * What the inventory listing does not carry, filled in once the CA's details
+ * arrive (one request per CA; CAs are few): where its key is kept
+ * (` · key in KMS` / ` · key in S3`) and its AWS IoT Core registration, or
+ * the button that registers it (iot-registration.ts). Both stay empty if the
+ * details cannot be read.
  */
-function keyStorageOf(item: InventoryItem, context: PortalContext): HTMLElement {
-  const slot = h("span", { class: "key-storage", "data-key-storage": "" });
+function caDetailsSlots(item: InventoryItem, context: PortalContext): { keyStorage: HTMLElement; iot: HTMLElement } {
+  const keyStorage = h("span", { class: "key-storage", "data-key-storage": "" });
+  const iot = h("div", { class: "iot-slot" });
   context.api
-    .get<{ key_storage?: string; kms_key_arn?: string }>(`/certificates/${item.kind}/${encodeURIComponent(item.id)}`)
+    .get<CertificateDetails>(`/certificates/${item.kind}/${encodeURIComponent(item.id)}`)
     .then((details) => {
       const storage = details.key_storage ?? "s3";
-      slot.dataset.keyStorage = storage;
-      slot.textContent = storage === "kms" ? " · key in KMS" : " · key in S3";
-      if (details.kms_key_arn) slot.title = details.kms_key_arn;
+      keyStorage.dataset.keyStorage = storage;
+      keyStorage.textContent = storage === "kms" ? " · key in KMS" : " · key in S3";
+      if (details.kms_key_arn) keyStorage.title = details.kms_key_arn;
+      iot.replaceWith(iotRegistrationView(referenceOf(item), item.status, details.iot_registration, context));
     })
     .catch(() => undefined);
-  return slot;
+  return { keyStorage, iot };
 }
 
 /**

@@ -79,6 +79,51 @@ export interface CertificateDetails extends CreatedCertificate {
   status: Status;
   revoked_at?: string;
   revocation_reason?: string;
+  /** CAs registered with AWS IoT Core. */
+  iot_registration?: IotCaRegistration;
+}
+
+/** How AWS IoT Core registers a CA: `SNI_ONLY` (no proof of the key; devices send SNI) or `DEFAULT` (a verification certificate). */
+export type IotCaMode = "SNI_ONLY" | "DEFAULT";
+
+export const IOT_CA_MODES: readonly { value: IotCaMode; label: string }[] = [
+  { value: "SNI_ONLY", label: "SNI_ONLY (recommended): devices send SNI" },
+  { value: "DEFAULT", label: "DEFAULT: with a verification certificate" },
+];
+
+/** A CA's registration with AWS IoT Core: `iot_registration` of `GET /certificates/{kind}/{name}`. */
+export interface IotCaRegistration {
+  ca_certificate_id: string;
+  ca_certificate_arn: string;
+  mode: IotCaMode;
+  status: string;
+  iot_data_endpoint: string;
+  allow_auto_registration: boolean;
+  /** Present when just-in-time provisioning is on: `default` or `custom`. */
+  provisioning_template?: "default" | "custom";
+  provisioning_role_arn?: string;
+  registered_at: string;
+}
+
+/** `POST /certificates/{kind}/{name}/iot-registration`: the registration, and in DEFAULT mode the proof IoT checked. */
+export interface IotCaRegistered extends IotCaRegistration {
+  message: string;
+  registration_code?: string;
+  verification_certificate?: string;
+}
+
+/**
+ * The body of a registration from the portal: the mode, and with JITP the
+ * deployment's default provisioning template (and role); the API's defaults
+ * for the rest (active, auto-registration on exactly when JITP is).
+ */
+export function iotRegistrationBody(choice: { mode: IotCaMode; jitp: boolean }): Record<string, unknown> {
+  return { mode: choice.mode, ...(choice.jitp ? { provisioning: { template: "default" } } : {}) };
+}
+
+/** Just-in-time provisioning in words: `on (default template)`, `on (custom template)` or `off`. */
+export function jitpLabel(registration: Pick<IotCaRegistration, "provisioning_template">): string {
+  return registration.provisioning_template ? `on (${registration.provisioning_template} template)` : "off";
 }
 
 /** The name a certificate goes by: the CA name, the fqdn or the device id. */

@@ -19,6 +19,8 @@ export interface PortalContext {
   revoke(certificate: CertificateRef): void;
   /** Opens the renew dialog for a server or device certificate. */
   renew(certificate: CertificateRef): void;
+  /** Opens the "Register with AWS IoT Core" dialog for a root or intermediate CA. */
+  registerWithIot(ca: CertificateRef): void;
   /** Fetches a stored certificate and saves one part of it (certificate, chain or both). */
   download(certificate: CertificateRef, part: DownloadPart): Promise<void>;
   /** Runs a search of one kind and issuer (the hierarchy's "show all"). */

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { registerCaWithIotBody } from "../../../src/http/request-schemas.js";
 import { buildPortal, PORTAL_FILES } from "../../../src/portal/build-portal.js";
 import {
   addToTally,
@@ -26,6 +27,8 @@ import {
   controlNameForField,
   downloadFileName,
   type InventoryItem,
+  iotRegistrationBody,
+  jitpLabel,
   requestBody,
   resolveApiBaseUrl,
   safeFileStem,
@@ -153,6 +156,30 @@ describe("requestBody", () => {
     expect(requestBody([{ name: "validity_days", value: "1.5", encoding: "integer" }])).toEqual({
       validity_days: "1.5",
     });
+  });
+});
+
+describe("AWS IoT Core registration", () => {
+  it("sends the mode, and with JITP the default template, in a body the API's schema accepts", () => {
+    const sniOnly = iotRegistrationBody({ mode: "SNI_ONLY", jitp: false });
+    const withJitp = iotRegistrationBody({ mode: "DEFAULT", jitp: true });
+    expect(sniOnly).toEqual({ mode: "SNI_ONLY" });
+    expect(withJitp).toEqual({ mode: "DEFAULT", provisioning: { template: "default" } });
+    expect(registerCaWithIotBody.parse(sniOnly)).toMatchObject({ mode: "SNI_ONLY", provisioning: undefined });
+    expect(registerCaWithIotBody.parse(withJitp)).toMatchObject({
+      mode: "DEFAULT",
+      provisioning: { template: "default", roleArn: undefined },
+    });
+  });
+
+  it("says whether JITP is on, and with which template", () => {
+    expect(jitpLabel({ provisioning_template: "default" })).toBe("on (default template)");
+    expect(jitpLabel({ provisioning_template: "custom" })).toBe("on (custom template)");
+    expect(jitpLabel({})).toBe("off");
+  });
+
+  it("puts a problem about provisioning under the JITP checkbox", () => {
+    expect(controlNameForField("provisioning.role_arn", ["mode", "provisioning"])).toBe("provisioning");
   });
 });
 
