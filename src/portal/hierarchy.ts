@@ -149,7 +149,13 @@ function caDetailsSlots(item: InventoryItem, context: PortalContext): { keyStora
       keyStorage.dataset.keyStorage = storage;
       keyStorage.textContent = storage === "kms" ? " · key in KMS" : " · key in S3";
       if (details.kms_key_arn) keyStorage.title = details.kms_key_arn;
-      iot.replaceWith(iotRegistrationView(referenceOf(item), item.status, details.iot_registration, context));
+      const view = iotRegistrationView(referenceOf(item), item.status, details.iot_registration, context);
+      // Not registered: the register button joins the CA's other buttons rather than taking a line of its own.
+      const actions = details.iot_registration ? null : iot.parentElement?.querySelector(":scope > .actions");
+      if (actions) {
+        iot.remove();
+        actions.append(view);
+      } else iot.replaceWith(view);
     })
     .catch(() => undefined);
   return { keyStorage, iot };

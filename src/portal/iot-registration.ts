@@ -45,7 +45,7 @@ function registrationFacts(registration: IotCaRegistration): [string, string | N
 
 /**
  * The CA's line about AWS IoT Core under its node: the registration, or
- * "not registered" with the button that registers it (valid CAs only: IoT
+ * (no line) the button that registers it, beside the CA's other buttons (valid CAs only: IoT
  * refuses an expired one, and a revoked CA should sign for no device).
  */
 export function iotRegistrationView(
@@ -73,8 +73,13 @@ export function iotRegistrationView(
       ),
     );
   }
-  const line = h("div", { class: "iot-registration", "data-iot": "unregistered" }, label, " ");
-  append(line, h("span", { class: "meta" }, "not registered"));
+  // Not registered: no line of its own (a fleet's page keeps its CAs within reach), only the button beside the
+  // CA's others; the words stay for screen readers.
+  const line = h(
+    "span",
+    { class: "iot-registration", "data-iot": "unregistered" },
+    h("span", { class: "visually-hidden" }, "AWS IoT Core: not registered"),
+  );
   if (status === "valid") {
     const button = h(
       "button",
