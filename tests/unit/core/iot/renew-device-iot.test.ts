@@ -33,9 +33,7 @@ const arnOf = (id: string) => `arn:aws:iot:local:000000000000:cert/${id}`;
  * A copy of the hierarchy with IoT on its store (`devices` registered there) and
  * one device certificate issued with `iot` (`null`: issued without).
  */
-async function setUp(
-  iot: IotDeviceRegistrationOptions | undefined = { thingName: "lamp-1", policyName: "LampPolicy" },
-) {
+async function setUp(iot: IotDeviceRegistrationOptions | null = { thingName: "lamp-1", policyName: "LampPolicy" }) {
   const local = copyOf(pki);
   const fixture = iotOn(local.store);
   await registerIntermediate(fixture, "devices", pki.devices.record.certificate);
