@@ -420,19 +420,8 @@ export const renewBody = z.strictObject(renewFields).transform(renewRequest);
 export const renewDeviceBody = z
   .strictObject({
     ...renewFields,
-    iot: z
-      .looseObject({ register: flag }, { error: 'must be {"register": true|false}' })
-      .superRefine((iot, context) => {
-        for (const field of Object.keys(iot).filter((key) => key !== "register")) {
-          context.addIssue({
-            code: "custom",
-            path: [field],
-            message:
-              'is not taken on renewal: the new certificate is registered as the old one is (its thing, policy and with or without its CA); to register it otherwise, renew with "iot": {"register": false}, then POST /certificates/device/{serial_number}/iot-registration',
-          });
-        }
-      })
-      .optional(),
+    // Only `register`: the thing, policy and CA mode are the old registration's; to change them, register false, then the iot-registration route.
+    iot: z.strictObject({ register: flag }, { error: 'must be {"register": true|false}' }).optional(),
   })
   .transform((body, context): RenewRequest & { output: LeafOutput } => ({
     ...renewRequest(body, context),

@@ -565,8 +565,9 @@ describe("POST /certificates/device/{serial_number}/renew of a device IoT holds"
   });
 
   it.each([
-    [{ iot: { register: true, thing_name: "lamp-2" } }, "iot.thing_name", "is not taken on renewal"],
-    [{ iot: { register: false, policy_name: "P" } }, "iot.policy_name", "is not taken on renewal"],
+    // A renewal follows the old registration: it takes no thing, policy or without_ca.
+    [{ iot: { register: true, thing_name: "lamp-2" } }, "thing_name", "iot: unknown field(s): thing_name"],
+    [{ iot: { register: false, policy_name: "P" } }, "policy_name", "iot: unknown field(s): policy_name"],
     [{ iot: { register: "yes" } }, "iot.register", "must be true or false"],
     [{ iot: {} }, "iot.register", "is required"],
     [{ iot: true }, "iot", 'must be {"register": true|false}'],
