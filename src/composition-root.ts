@@ -278,8 +278,11 @@ function lazyIotCoreRegistry(config: Extract<Configuration, { storage: "s3" }>):
         import("@aws-sdk/client-iot"),
         import("./adapters/iot-core-registry.js"),
       ]);
-      // As the other clients: our endpoint and timeouts; region, credentials and retries (throttling included) are the SDK's.
-      return new IotCoreRegistry(new IoTClient(awsClientSettings(config)));
+      // As the other clients: our endpoint and timeouts; region, credentials and retries are the SDK's, in its
+      // `adaptive` mode unless AWS_RETRY_MODE says otherwise: IoT's control-plane rates are per account and Region,
+      // shared with every other caller, so after a throttle the client also slows its own sending (as KMS's does).
+      const retryMode = process.env.AWS_RETRY_MODE?.trim() || "adaptive";
+      return new IotCoreRegistry(new IoTClient({ ...awsClientSettings(config), retryMode }));
     })().catch((error: unknown) => {
       loading = undefined; // a failed load is retried by the next call
       throw error;

@@ -18,6 +18,7 @@
  * printed); 2 wrong usage; 3 a file exists and --force was not given;
  * 4 `init --strict` found an existing CA that differs from what was asked.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -37,6 +38,8 @@ Commands:
   server               issue a broker/server certificate: --fqdn NAME [--san NAME]... --out DIR
                        (DIR gets ca.crt, server.crt, server.key and a mosquitto.conf; --mqtt-port N, default ${DEFAULT_MQTT_TLS_PORT})
   device               issue device certificates: --count N | --device-id ID [--csr FILE] --out DIR
+                       --iot: also register each with AWS IoT Core, on a thing named after the device
+                       (--thing NAME for one device), [--policy NAME] [--without-ca]
   list KIND            list root|intermediate|server|device certificates [--all] [--issuer] [--status] [--limit]
   revoke KIND ID       revoke an intermediate (by name) or a server/device certificate (by serial) [--reason]
   renew [KIND] SERIAL  renew a server/device certificate into --out DIR (where its files are): new files named
@@ -65,12 +68,15 @@ Options:
   --validity-days N, --country CC, --organization ORG
 
 Exit codes: 0 done, 1 API error, 2 usage error, 3 file exists (use --force),
-4 init --strict: an existing CA differs from what was asked.`;
+4 init --strict: an existing CA differs from what was asked,
+5 device --iot: certificates issued and written, but an AWS IoT Core step failed (the retry is printed).`;
 
 class UsageError extends Error {}
 class FileExistsError extends Error {}
 /** `init --strict` found an existing CA that is not what was asked for. */
 class ExistingCaMismatchError extends Error {}
+/** Exit code of `device --iot` when a certificate was issued and written but its IoT registration failed. */
+const EXIT_IOT_STEP_FAILED = 5;
 
 const options = {
   api: { type: "string" },
@@ -109,6 +115,10 @@ const options = {
   kind: { type: "string" },
   mode: { type: "string" },
   jitp: { type: "boolean" },
+  iot: { type: "boolean" },
+  thing: { type: "string" },
+  policy: { type: "string" },
+  "without-ca": { type: "boolean" },
   "auto-registration": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -373,6 +383,7 @@ async function device(client: ApiClient, values: Values): Promise<number> {
       device_id: deviceId,
       ...(values.csr ? { csr: await readFile(values.csr, "utf8") } : {}),
       ...subjectFields(values),
+      ...(values.iot ? { iot: iotOptions(values, values.thing ?? deviceId) } : {}),
     });
     const written = await writeDevice(
       out,
@@ -382,20 +393,46 @@ async function device(client: ApiClient, values: Values): Promise<number> {
       issued.private_key,
       values.force,
     );
-    report(values, { devices: [{ device_id: issued.device_id, serial_number: issued.serial_number, ...written }] }, [
-      `issued ${issued.device_id} (serial ${issued.serial_number}) → ${written.certificate}`,
-    ]);
-    return 0;
+    const registration = issued.iot?.registered ? [iotLine(issued.device_id, issued.iot)] : [];
+    if (issued.iot?.registered === false) console.error(`iot-certs: ${iotLine(issued.device_id, issued.iot).trim()}`);
+    report(
+      values,
+      {
+        devices: [
+          {
+            device_id: issued.device_id,
+            serial_number: issued.serial_number,
+            ...written,
+            ...(issued.iot ? { iot: issued.iot } : {}),
+          },
+        ],
+      },
+      [`issued ${issued.device_id} (serial ${issued.serial_number}) → ${written.certificate}`, ...registration],
+    );
+    return issued.iot?.registered === false ? EXIT_IOT_STEP_FAILED : 0;
   }
   const count = integer(values.count, "--count");
   if (count < 1 || count > 100_000) throw new UsageError("--count must be from 1 to 100000");
+  if (values.thing !== undefined) throw new UsageError("--thing names one device's thing: use it with --device-id");
   await assertWritable([join(out, "ca.crt")], values.force);
   const progress = new ProgressBar(count, values.json === true);
-  const devices: { device_id: string; serial_number: string }[] = [];
+  const devices: { device_id: string; serial_number: string; iot?: any }[] = [];
   const chunk = Math.min(100, count);
   for (let done = 0; done < count; ) {
     const size = Math.min(chunk, count - done);
-    const batch = await client.post("/certificates/device/batch", { issuer, count: size, ...subjectFields(values) });
+    // With --iot each device gets its own thing, named after its id: the ids are chosen here, not by the API.
+    const batch = await client.post("/certificates/device/batch", {
+      issuer,
+      ...(values.iot
+        ? {
+            devices: Array.from({ length: size }, () => {
+              const deviceId = randomUUID();
+              return { device_id: deviceId, iot: iotOptions(values, deviceId) };
+            }),
+          }
+        : { count: size }),
+      ...subjectFields(values),
+    });
     for (const result of batch.results as any[]) {
       if (result.status !== 201)
         throw new ApiError(result.status, `device ${done + 1}: ${result.error?.detail}`, result.error);
@@ -407,16 +444,43 @@ async function device(client: ApiClient, values: Values): Promise<number> {
         result.private_key,
         values.force,
       );
-      devices.push({ device_id: result.device_id, serial_number: result.serial_number });
+      devices.push({
+        device_id: result.device_id,
+        serial_number: result.serial_number,
+        ...(result.iot ? { iot: result.iot } : {}),
+      });
     }
     done += size;
     progress.update(done);
   }
   progress.finish();
+  const failed = devices.filter((device) => device.iot?.registered === false);
   report(values, { issuer, count: devices.length, directory: out, devices }, [
     `issued ${devices.length} device certificates into ${out}/<device_id>/client.{crt,key} (trust: ${join(out, "ca.crt")})`,
+    ...(values.iot
+      ? [`registered ${devices.length - failed.length} of them with AWS IoT Core, each on its own thing`]
+      : []),
   ]);
-  return 0;
+  for (const device of failed) console.error(`iot-certs: ${iotLine(device.device_id, device.iot).trim()}`);
+  return failed.length > 0 ? EXIT_IOT_STEP_FAILED : 0;
+}
+
+/** The `iot` of a device request: register, on `thingName`, with the --policy and --without-ca given. */
+function iotOptions(values: Values, thingName: string): Record<string, unknown> {
+  return {
+    register: true,
+    thing_name: thingName,
+    ...(values.policy ? { policy_name: values.policy } : {}),
+    ...(values["without-ca"] ? { without_ca: true } : {}),
+  };
+}
+
+/** One line on a device's IoT registration: its IoT id and thing, or the failed step and the request that retries it. */
+function iotLine(deviceId: string, iot: any): string {
+  if (iot.registered) {
+    return `  AWS IoT Core: ${deviceId} registered as ${iot.iot_certificate_id}${iot.thing_name ? ` on thing ${iot.thing_name}` : ""}`;
+  }
+  return `  AWS IoT Core: ${deviceId} NOT registered (${iot.failed_step}: ${iot.error?.detail}); retry: ${iot.retry?.method} ${iot.retry?.path} ${JSON.stringify(iot.retry?.body ?? {})}`;
 }
 
 /** Writes ca.crt once, and the device's client.crt (leaf + intermediate) and client.key (0600). */

@@ -407,6 +407,66 @@ describe("iot-certs CLI", () => {
     expect(issued.code).toBe(0);
     expect(readdirSync(join(work.path, "csr-out", "sensor-csr-1"))).toEqual(["client.crt"]);
   });
+
+  it("registers a CA with AWS IoT Core and devices with it, each on its own thing (the local stand-in)", async () => {
+    expect((await cli(["init"])).code).toBe(0);
+    expect((await api.post("/certificates/intermediate", { name: "iot-fleet" })).status).toBe(201);
+
+    // Before the CA is registered, a device that asks for IoT is refused and nothing is written.
+    const early = await cli(["device", "--iot", "--device-id", "early-1", "--issuer", "iot-fleet", "--out", "iot-out"]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain("POST /certificates/intermediate/iot-fleet/iot-registration");
+    expect(existsSync(join(work.path, "iot-out", "early-1"))).toBe(false);
+
+    const registered = await cli(["iot", "register-ca", "iot-fleet", "--mode", "DEFAULT", "--jitp", "--json"]);
+    expect(registered.code).toBe(0);
+    const registration = JSON.parse(registered.stdout);
+    expect(registration).toMatchObject({ mode: "DEFAULT", status: "ACTIVE", ca_certificate_id: expect.any(String) });
+    expect(registration.verification_certificate).toContain("BEGIN CERTIFICATE");
+    const again = await cli(["iot", "register-ca", "iot-fleet"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(registration.ca_certificate_id);
+
+    const one = await cli([
+      "device",
+      "--iot",
+      "--device-id",
+      "sensor-iot-1",
+      "--issuer",
+      "iot-fleet",
+      "--policy",
+      "fleet-policy",
+      "--out",
+      "iot-out",
+      "--json",
+    ]);
+    expect(one.code).toBe(0);
+    const [device] = JSON.parse(one.stdout).devices;
+    expect(device.iot).toMatchObject({ registered: true, thing_name: "sensor-iot-1", policy_name: "fleet-policy" });
+    expect(existsSync(join(api.storeDirectory, "iot", "certificates", `${device.iot.iot_certificate_id}.json`))).toBe(
+      true,
+    );
+
+    const fleet = await cli([
+      "device",
+      "--iot",
+      "--count",
+      "3",
+      "--issuer",
+      "iot-fleet",
+      "--out",
+      "iot-fleet",
+      "--json",
+    ]);
+    expect(fleet.code).toBe(0);
+    const devices = JSON.parse(fleet.stdout).devices as { device_id: string; iot: any }[];
+    expect(devices).toHaveLength(3);
+    for (const item of devices) expect(item.iot).toMatchObject({ registered: true, thing_name: item.device_id });
+    expect(new Set(devices.map((item) => item.iot.iot_certificate_id)).size).toBe(3);
+
+    const usage = await cli(["device", "--iot", "--count", "2", "--thing", "one", "--out", "iot-fleet"]);
+    expect(usage.code).toBe(2);
+  });
 });
 
 /** The device id of the listed item with this serial. */
