@@ -59,6 +59,7 @@ import {
   listQuery,
   registerCaWithIotBody,
   renewBody,
+  renewDeviceBody,
   revokeBody,
   serialNumber,
 } from "./request-schemas.js";
@@ -125,7 +126,7 @@ const POST_ERRORS = {
   "400": "Invalid request: the field at fault is named in `field`",
   "404": "The issuer (or certificate) does not exist",
   "409":
-    "A CA with this name exists (left unchanged), the certificate is revoked or already renewed, the issuer is not registered with AWS IoT Core (`iot` without `without_ca`; nothing issued), or the Idempotency-Key is in use",
+    'A CA with this name exists (left unchanged), the certificate is revoked or already renewed, the issuer is not registered with AWS IoT Core (`iot` without `without_ca`; nothing issued), a renewal asks `"iot": {"register": true}` for a device AWS IoT Core does not hold (nothing issued), or the Idempotency-Key is in use',
   "413": `Body larger than ${MAX_BODY_BYTES} bytes`,
   "422": "Idempotency-Key reused with a different body",
   "503": "Storage or ACM failed; nothing was issued; retry (see Retry-After)",
@@ -347,14 +348,17 @@ export const API_OPERATIONS: Operation[] = [
       summary:
         kind === "server"
           ? "Renew a server certificate: same subject, SANs, issuer, key algorithm and EKU; re-imported into ACM on the same certificate ARN"
-          : "Renew a device certificate: same subject, SANs, issuer, key algorithm and EKU",
+          : 'Renew a device certificate: same subject, SANs, issuer, key algorithm and EKU; when AWS IoT Core holds the old one, the new one is registered the same way (same thing and policy, with or without its CA, ACTIVE; `"iot": {"register": false}` skips it) and the old one stays ACTIVE there until it expires, unless revoke_previous sets it REVOKED',
       tag: "Renewal",
       pathParameters: idParameter(kind, "get"),
-      body: renewBody,
+      body: kind === "device" ? renewDeviceBody : renewBody,
       requestExamples: RENEW_REQUEST_EXAMPLES[kind],
       responses: {
         "201": {
-          description: "Renewed: the new certificate, and `previous` (renewed_by; revoked with revoke_previous)",
+          description:
+            kind === "device"
+              ? "Renewed: the new certificate; `iot` when it was registered with AWS IoT Core as the old one is (as on issuance: `iot.registered` false with `iot.failed_step` and `iot.retry` when an IoT step failed, the certificate renewed all the same); and `previous` (renewed_by; revoked with revoke_previous, then `previous.iot` says whether IoT has the old one REVOKED)"
+              : "Renewed: the new certificate, and `previous` (renewed_by; revoked with revoke_previous)",
           examples: RENEWED_EXAMPLES[kind],
         },
       },

@@ -284,6 +284,8 @@ const IOT_CERTIFICATE_IDS = {
   sensor3: "3f9c2b7e1a6d5c4b8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
   sensor201: "c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4",
   sensor202: "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  /** sensor-0001's renewal. */
+  renewedSensor1: "e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3",
 } as const;
 
 const IOT_DEVICE_ARN_PREFIX = "arn:aws:iot:eu-north-1:123456789012:cert/";
@@ -751,25 +753,50 @@ export const RENEW_REQUEST_EXAMPLES = {
   },
 } satisfies Record<string, Record<string, Example>>;
 
+/** The walk's renewal of sensor-0001, which AWS IoT Core holds (registered on thing `sensor-0001`). */
+const RENEWED_DEVICE = {
+  message: `Device certificate ${EXAMPLE_SERIAL_NUMBERS.device} renewed by ${EXAMPLE_SERIAL_NUMBERS.renewedDevice}.`,
+  kind: "device",
+  device_id: "sensor-0001",
+  renews: EXAMPLE_SERIAL_NUMBERS.device,
+  key: "new",
+  ...DEVICE_VIEW,
+  serial_number: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
+  s3_folder: `device_certificates/sensor-0001/${EXAMPLE_SERIAL_NUMBERS.renewedDevice}/`,
+  private_key: LEAF_KEY_PEM,
+  iot: iotRegistered(IOT_CERTIFICATE_IDS.renewedSensor1, "sensor-0001", "with_ca"),
+  previous: {
+    serial_number: EXAMPLE_SERIAL_NUMBERS.device,
+    not_after: DEVICE_VIEW.not_after,
+    renewed_by: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
+    status: "valid",
+  },
+};
+
 export const RENEWED_EXAMPLES: Record<"device" | "server", Record<string, Example>> = {
   device: {
     "new-key": {
-      summary: "Renewed: the new certificate and key (in this response only), linked to the old one",
+      summary:
+        "Renewed: the new certificate and key (in this response only), linked to the old one; AWS IoT Core held the old one, so the new one is registered the same way (`iot`, as on issuance), and the old one stays ACTIVE there until it expires",
+      value: RENEWED_DEVICE,
+    },
+    "revoke-previous": {
+      summary:
+        "With revoke_previous: the old certificate is revoked (superseded) and AWS IoT Core has it REVOKED (`previous.iot`; `updated` false: `previous.iot.retry` sets the status)",
       value: {
-        message: `Device certificate ${EXAMPLE_SERIAL_NUMBERS.device} renewed by ${EXAMPLE_SERIAL_NUMBERS.renewedDevice}.`,
-        kind: "device",
-        device_id: "sensor-0001",
-        renews: EXAMPLE_SERIAL_NUMBERS.device,
-        key: "new",
-        ...DEVICE_VIEW,
-        serial_number: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
-        s3_folder: `device_certificates/sensor-0001/${EXAMPLE_SERIAL_NUMBERS.renewedDevice}/`,
-        private_key: LEAF_KEY_PEM,
+        ...RENEWED_DEVICE,
         previous: {
-          serial_number: EXAMPLE_SERIAL_NUMBERS.device,
-          not_after: DEVICE_VIEW.not_after,
-          renewed_by: EXAMPLE_SERIAL_NUMBERS.renewedDevice,
-          status: "valid",
+          ...RENEWED_DEVICE.previous,
+          status: "revoked",
+          revoked_at: "2026-12-03T14:26:37.000Z",
+          revocation_reason: "superseded",
+          crl_path: "/crl/intermediate/devices",
+          iot: {
+            updated: true,
+            iot_certificate_id: IOT_CERTIFICATE_IDS.sensor1,
+            iot_certificate_arn: `${IOT_DEVICE_ARN_PREFIX}${IOT_CERTIFICATE_IDS.sensor1}`,
+            status: "REVOKED",
+          },
         },
       },
     },

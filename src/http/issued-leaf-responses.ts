@@ -13,7 +13,7 @@ import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
 import type { RenewedCertificate } from "../core/lifecycle/renew-certificate.js";
 import { encodePkcs12 } from "../core/pkcs12.js";
 import { certificateView, SUBJECT_FIELD } from "./certificate-responses.js";
-import { iotRegistrationView } from "./iot-device-responses.js";
+import { iotRegistrationView, iotRevocationView } from "./iot-device-responses.js";
 import type { LeafOutput } from "./request-schemas.js";
 
 export async function serverIssuedBody(issued: IssuedCertificate, output: LeafOutput) {
@@ -45,9 +45,15 @@ export async function deviceIssuedBody(issued: IssuedDeviceCertificate, output: 
   };
 }
 
-/** `POST /certificates/{server|device}/{serial_number}/renew`: the new certificate, and what became of the old one. */
+/**
+ * `POST /certificates/{server|device}/{serial_number}/renew`: the new
+ * certificate, and what became of the old one; for a device certificate
+ * registered with AWS IoT Core, the new one's `iot` (as on issuance) and,
+ * when the old one was revoked, `previous.iot` (as on revocation).
+ */
 export async function renewedBody(renewed: RenewedCertificate, output: LeafOutput) {
   const { record, privateKeyPem, previous, previousRevocation, previousRevocationError } = renewed;
+  const previousIot = previousRevocation?.iot;
   const isServer = record.kind === "server";
   const acm = isServer ? acmImportOfRenewal(renewed) : undefined;
   return {
@@ -61,6 +67,7 @@ export async function renewedBody(renewed: RenewedCertificate, output: LeafOutpu
     ...(isServer ? { acm_certificate_arn: record.acm_certificate_arn ?? null, acm_import: acm?.status } : {}),
     ...certificateView(record),
     ...(await keyMaterial(record, privateKeyPem, output)),
+    ...(renewed.iot ? { iot: iotRegistrationView(record.serial_number, renewed.iot) } : {}),
     previous: {
       serial_number: previous.serial_number,
       not_after: previous.not_after,
@@ -78,6 +85,7 @@ export async function renewedBody(renewed: RenewedCertificate, output: LeafOutpu
             revocation_error: `not revoked: ${previousRevocationError.message}; revoke it with POST /certificates/${record.kind}/${previous.serial_number}/revoke`,
           }
         : {}),
+      ...(previousIot ? { iot: iotRevocationView(previous.serial_number, previousIot) } : {}),
     },
   };
 }

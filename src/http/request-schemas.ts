@@ -370,38 +370,63 @@ export interface RenewRequest {
   csr?: string | undefined;
   reuseKey?: boolean | undefined;
   revokePrevious?: boolean | undefined;
+  /** Device certificates only (`iot.register`); see RenewCertificateRequest. */
+  registerWithIot?: boolean | undefined;
 }
 
 const flag = z.boolean({ error: "must be true or false" });
 
-/** `POST /certificates/{server|device}/{serial_number}/renew` (every field optional: `{}` renews as issued, with a new key) */
-export const renewBody = z
+const renewFields = {
+  validity_days: validityDays.optional(),
+  validity_behavior: z.enum(VALIDITY_BEHAVIORS).optional(),
+  csr: csr.optional(),
+  reuse_key: flag.optional(),
+  revoke_previous: flag.optional(),
+  format: leafFields.format,
+  pkcs12_password: leafFields.pkcs12_password,
+};
+
+function renewRequest(
+  body: z.infer<z.ZodObject<typeof renewFields>>,
+  context: z.RefinementCtx,
+): RenewRequest & { output: LeafOutput } {
+  if (body.format === "pkcs12" && body.reuse_key === true) {
+    context.addIssue({
+      code: "custom",
+      path: ["format"],
+      message: '"pkcs12" needs a new key; with reuse_key the key is the one you already hold',
+    });
+  }
+  return {
+    output: leafOutput(body, context),
+    validityDays: body.validity_days,
+    validityBehavior: body.validity_behavior,
+    csr: body.csr,
+    reuseKey: body.reuse_key,
+    revokePrevious: body.revoke_previous,
+  };
+}
+
+/** `POST /certificates/server/{serial_number}/renew` (every field optional: `{}` renews as issued, with a new key) */
+export const renewBody = z.strictObject(renewFields).transform(renewRequest);
+
+/**
+ * `POST /certificates/device/{serial_number}/renew`: as a server's, and
+ * `"iot": {"register": false}` to leave the new certificate out of AWS IoT
+ * Core when the old one is registered there (by default the new one is
+ * registered as the old one is: same thing, policy, with or without its CA;
+ * `true` asks for that, and is refused when the old one is not registered).
+ */
+export const renewDeviceBody = z
   .strictObject({
-    validity_days: validityDays.optional(),
-    validity_behavior: z.enum(VALIDITY_BEHAVIORS).optional(),
-    csr: csr.optional(),
-    reuse_key: flag.optional(),
-    revoke_previous: flag.optional(),
-    format: leafFields.format,
-    pkcs12_password: leafFields.pkcs12_password,
+    ...renewFields,
+    // Only `register`: the thing, policy and CA mode are the old registration's; to change them, register false, then the iot-registration route.
+    iot: z.strictObject({ register: flag }, { error: 'must be {"register": true|false}' }).optional(),
   })
-  .transform((body, context): RenewRequest & { output: LeafOutput } => {
-    if (body.format === "pkcs12" && body.reuse_key === true) {
-      context.addIssue({
-        code: "custom",
-        path: ["format"],
-        message: '"pkcs12" needs a new key; with reuse_key the key is the one you already hold',
-      });
-    }
-    return {
-      output: leafOutput(body, context),
-      validityDays: body.validity_days,
-      validityBehavior: body.validity_behavior,
-      csr: body.csr,
-      reuseKey: body.reuse_key,
-      revokePrevious: body.revoke_previous,
-    };
-  });
+  .transform((body, context): RenewRequest & { output: LeafOutput } => ({
+    ...renewRequest(body, context),
+    registerWithIot: body.iot?.register,
+  }));
 
 /** `POST /certificates/{kind}/{id}/revoke` */
 export const revokeBody = z.strictObject({

@@ -86,6 +86,7 @@ describe("function bundles", () => {
       "IssueDeviceBatchFunction",
       "RegisterDeviceWithIotFunction",
       "RevokeCertificateFunction",
+      "RenewDeviceCertificateFunction",
     ]) {
       expect(packagesInOutput(logicalId), logicalId).toContain("@aws-sdk/client-iot");
       expect(packagesLoadedAtStart(logicalId), logicalId).not.toContain("@aws-sdk/client-iot");
@@ -97,6 +98,7 @@ describe("function bundles", () => {
       "CreateRootCertificateAuthorityFunction",
       "CreateIntermediateCertificateAuthorityFunction",
       "IssueServerCertificateFunction",
+      "RenewServerCertificateFunction",
       "GetCertificateRevocationListFunction",
       "ScanExpiringCertificatesFunction",
     ]) {

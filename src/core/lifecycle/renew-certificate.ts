@@ -16,6 +16,14 @@
  * or already renewed (409), an impossible validity, CSR or key choice (400).
  * A claim (`renewals/<kind>/<old>.claim`) keeps two renewals of one
  * certificate from both going ahead.
+ *
+ * AWS IoT Core (with `context.iot`): when the old device certificate is
+ * registered there, the new one is registered the same way (with or without
+ * its CA, on the same thing and policy, ACTIVE) once it is stored and linked,
+ * by the device registration use case (register-device-with-iot.ts): a failed
+ * IoT step is reported in `iot` with its retry, and the new certificate stays.
+ * The old certificate stays ACTIVE in IoT (both connect until the old one
+ * expires), unless `revokePrevious`: its revocation sets it REVOKED there too.
  */
 
 import type { LeafKind, SubjectAltName } from "../certificate-profiles.js";
@@ -25,9 +33,16 @@ import {
   type VerifiedSigningRequest,
   verifySigningRequest,
 } from "../certificate-signing-request.js";
-import { ConflictError, InvalidRequestError, NotFoundError } from "../errors.js";
+import { ConfigurationError, ConflictError, InvalidRequestError, NotFoundError } from "../errors.js";
 import { announce, renewedEvent, subjectAltNamesOf } from "../events/certificate-events.js";
 import { revocationIssuer } from "../inventory/certificate-status.js";
+import {
+  type IotContext,
+  type IotDeviceRegistration,
+  type IotDeviceRegistrationOptions,
+  iotRegistrationPath,
+  registerDeviceWithIot,
+} from "../iot/register-device-with-iot.js";
 import { issueDeviceCertificate } from "../issuance/issue-device-certificate.js";
 import { issueServerCertificate } from "../issuance/issue-server-certificate.js";
 import type { IssuanceContext, IssuedCertificate, LeafRequest } from "../issuance/issued-certificate.js";
@@ -56,6 +71,13 @@ export interface RenewCertificateRequest {
   reuseKey?: boolean | undefined;
   /** Revoke the old certificate (reason `superseded`) once the new one exists; default false. */
   revokePrevious?: boolean | undefined;
+  /**
+   * Device certificates: register the new certificate with AWS IoT Core as
+   * the old one is registered (same thing, policy, with or without its CA).
+   * Default: when the old one is registered. `false`: not registered. `true`:
+   * refused (409, nothing written) when the old one is not registered.
+   */
+  registerWithIot?: boolean | undefined;
 }
 
 export interface RenewedCertificate extends IssuedCertificate {
@@ -69,6 +91,8 @@ export interface RenewedCertificate extends IssuedCertificate {
   previousRevocation?: RevokedCertificate | undefined;
   /** Why `revokePrevious` did not happen, when it failed after the new certificate was stored. */
   previousRevocationError?: Error | undefined;
+  /** The new certificate's AWS IoT Core registration, when the old one is registered there (and not `registerWithIot: false`). */
+  iot?: IotDeviceRegistration | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -115,6 +139,7 @@ export async function renewCertificate(
     issuer: { name: issuer.subject_id, notBefore: new Date(issuer.not_before), notAfter: new Date(issuer.not_after) },
   });
   const key = await renewalKey(request, previous, subject, repository, crypto);
+  const iotOptions = await iotRegistrationToFollow(request, context.iot);
 
   if (!(await repository.claimRenewal(kind, serialNumber, now))) {
     throw new ConflictError(
@@ -167,6 +192,11 @@ export async function renewCertificate(
   await announce(context.events, [
     renewedEvent(issued.record, subject.subjectAltNames, { renews: serialNumber, acmReimported }),
   ]);
+  // Stored and linked first: IoT failing now is reported (with its retry), never undoes the renewal.
+  const iot =
+    iotOptions && context.iot
+      ? await registerDeviceWithIot(issued.record, iotOptions, context.iot, undefined, context.clock)
+      : undefined;
 
   const renewed: RenewedCertificate = {
     record: issued.record,
@@ -175,13 +205,21 @@ export async function renewCertificate(
     previous,
     acmReimported,
     keyReused: key.reused,
+    ...(iot ? { iot } : {}),
   };
   if (request.revokePrevious) {
     try {
+      // The revocation's own IoT step sets the old certificate REVOKED in IoT when IoT holds it.
       renewed.previousRevocation = await revokeCertificate(
         { kind, id: serialNumber, reason: "superseded" },
         repository,
-        { clock: context.clock, crypto: context.crypto, events: context.events },
+        {
+          clock: context.clock,
+          crypto: context.crypto,
+          events: context.events,
+          caKeys: context.caKeys,
+          iot: kind === "device" ? context.iot : undefined,
+        },
       );
     } catch (error) {
       // The new certificate exists and is linked: answer with it, and say what is left to do.
@@ -189,6 +227,47 @@ export async function renewCertificate(
     }
   }
   return renewed;
+}
+
+/**
+ * How the new device certificate is to be registered with AWS IoT Core: as
+ * the old one's registration says (its record is written once, after the
+ * checks of registration, so its issuer is known to IoT when `with_ca`), or
+ * not at all. Refuses, before anything is written, what cannot be done.
+ */
+async function iotRegistrationToFollow(
+  request: RenewCertificateRequest,
+  iot: IotContext | undefined,
+): Promise<IotDeviceRegistrationOptions | undefined> {
+  const { kind, serialNumber, registerWithIot } = request;
+  if (registerWithIot === false) return undefined;
+  if (kind !== "device") {
+    if (registerWithIot) {
+      throw new InvalidRequestError("only device certificates are registered with AWS IoT Core", "iot");
+    }
+    return undefined;
+  }
+  if (!iot) {
+    if (registerWithIot) {
+      throw new ConfigurationError("AWS IoT Core registration is not configured in this deployment");
+    }
+    return undefined;
+  }
+  const registration = await iot.records.findDevice(serialNumber);
+  if (!registration) {
+    if (registerWithIot) {
+      throw new ConflictError(
+        `certificate ${serialNumber} is not registered with AWS IoT Core, so its renewal has no registration to follow: renew it without "iot", then register the new certificate with POST ${iotRegistrationPath("<new serial number>")}. Nothing was issued`,
+        "iot",
+      );
+    }
+    return undefined;
+  }
+  return {
+    thingName: registration.thing_name,
+    policyName: registration.policy_name,
+    withoutCa: registration.registered === "without_ca",
+  };
 }
 
 interface RenewedSubject {

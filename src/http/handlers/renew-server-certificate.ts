@@ -2,4 +2,4 @@
 import { certificateImporter } from "../../composition-root.js";
 import { renewHandler } from "../renew-route.js";
 
-export const handler = renewHandler("server", certificateImporter);
+export const handler = renewHandler("server", { importer: certificateImporter });

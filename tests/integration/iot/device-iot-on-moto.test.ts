@@ -3,8 +3,10 @@
  * local server (dist bundles, as `npm start` runs them) in the S3
  * configuration, S3 and IoT on moto_server, read back with the AWS SDK:
  * device certificates ACTIVE in IoT with their PEM, attached to their thing
- * and policy, a batch registered, REVOKED after a revocation, and a `409`
- * with nothing written for an issuer IoT does not know.
+ * and policy, a batch registered, a renewal registered on the same thing and
+ * policy (the old one ACTIVE, or REVOKED with revoke_previous), REVOKED after
+ * a revocation, and a `409` with nothing written for an issuer IoT does not
+ * know.
  *
  * The intermediate is registered with IoT here directly (RegisterCACertificate,
  * and its `iot_registrations/intermediate/<name>.json` written as
@@ -190,6 +192,67 @@ describe("device certificates registered with AWS IoT Core (local server on S3 a
     const again = await api.post(path, {});
     expect(again.status).toBe(200);
     expect(again.body.iot.iot_certificate_id).toBe(registered.body.iot.iot_certificate_id);
+  });
+
+  it("registers a renewal on the same thing and policy; the old one stays ACTIVE, or is REVOKED with revoke_previous", async () => {
+    const issued = await api.post("/certificates/device", {
+      ...EC,
+      issuer: "devices",
+      device_id: "moto-renew-1",
+      iot: { register: true, thing_name: "moto-renew-1", policy_name: "DevicePolicy" },
+    });
+    expect(issued.body.iot.registered).toBe(true);
+
+    // Without revoke_previous: both certificates ACTIVE in IoT, on the same thing and policy.
+    const second = await api.post(`/certificates/device/${issued.body.serial_number}/renew`, {});
+    expect(second.status).toBe(201);
+    expect(second.body.iot).toMatchObject({
+      registered: true,
+      thing_name: "moto-renew-1",
+      policy_name: "DevicePolicy",
+      registration: "with_ca",
+    });
+    expect(second.body.iot.iot_certificate_id).not.toBe(issued.body.iot.iot_certificate_id);
+    expect(await described(second.body.iot.iot_certificate_id)).toMatchObject({
+      certificateArn: second.body.iot.iot_certificate_arn,
+      status: "ACTIVE",
+      certificatePem: second.body.certificate,
+    });
+    expect((await described(issued.body.iot.iot_certificate_id))?.status).toBe("ACTIVE");
+
+    // With revoke_previous: the new one ACTIVE, the one it renews REVOKED.
+    const third = await api.post(`/certificates/device/${second.body.serial_number}/renew`, { revoke_previous: true });
+    expect(third.status).toBe(201);
+    expect(third.body.previous).toMatchObject({
+      status: "revoked",
+      revocation_reason: "superseded",
+      iot: { updated: true, iot_certificate_id: second.body.iot.iot_certificate_id, status: "REVOKED" },
+    });
+    expect(await described(third.body.iot.iot_certificate_id)).toMatchObject({
+      status: "ACTIVE",
+      certificatePem: third.body.certificate,
+    });
+    expect((await described(second.body.iot.iot_certificate_id))?.status).toBe("REVOKED");
+    expect((await described(issued.body.iot.iot_certificate_id))?.status).toBe("ACTIVE");
+
+    const arns = [issued.body, second.body, third.body].map((body) => body.iot.iot_certificate_arn);
+    const principals = await iot.send(new ListThingPrincipalsCommand({ thingName: "moto-renew-1" }));
+    expect([...(principals.principals ?? [])].sort()).toEqual([...arns].sort());
+    const targets = await iot.send(new ListTargetsForPolicyCommand({ policyName: "DevicePolicy" }));
+    expect(targets.targets).toEqual(expect.arrayContaining(arns));
+    // Each under the devices CA, registered once.
+    const byCa = await iot.send(new ListCertificatesByCACommand({ caCertificateId: devicesCaId }));
+    const ids = (byCa.certificates ?? []).map((certificate) => certificate.certificateId);
+    for (const body of [issued.body, second.body, third.body]) {
+      expect(ids.filter((id) => id === body.iot.iot_certificate_id)).toHaveLength(1);
+    }
+    const records = await readAll(moto.s3, BUCKET, "iot_registrations/device/");
+    expect(JSON.parse(records[`iot_registrations/device/${third.body.serial_number}.json`] ?? "{}")).toMatchObject({
+      iot_certificate_id: third.body.iot.iot_certificate_id,
+      registered: "with_ca",
+      thing_name: "moto-renew-1",
+      policy_name: "DevicePolicy",
+    });
   });
 
   it("sets the IoT certificate REVOKED when the device certificate is revoked", async () => {

@@ -474,11 +474,13 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
   /** Fn::Sub texts, not JavaScript templates. */
   const sub = (text: string) => text.replaceAll("#{", "${");
 
-  it("lets the device issuing functions register and attach, the revoke function only set a status, the retry route both", () => {
+  it("lets the device issuing functions register and attach, the revoke function only set a status, the retry route and device renewal (revoke_previous) both", () => {
     expect(granted("IssueDeviceCertificateFunction")).toEqual(REGISTER);
     expect(granted("IssueDeviceBatchFunction")).toEqual(REGISTER);
     expect(granted("RevokeCertificateFunction")).toEqual(["iot:UpdateCertificate"]);
     expect(granted("RegisterDeviceWithIotFunction")).toEqual([...REGISTER, "iot:UpdateCertificate"].sort());
+    expect(granted("RenewDeviceCertificateFunction")).toEqual([...REGISTER, "iot:UpdateCertificate"].sort());
+    expect(granted("RenewServerCertificateFunction")).toEqual([]);
     const owners = [
       ...new Set(
         functionAllows
@@ -490,6 +492,7 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
       "IssueDeviceBatchFunction",
       "IssueDeviceCertificateFunction",
       "RegisterDeviceWithIotFunction",
+      "RenewDeviceCertificateFunction",
       "RevokeCertificateFunction",
     ]);
   });
@@ -507,7 +510,7 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
     const iotStatements = functionAllows.filter(({ statement }) =>
       asArray(statement.Action).some((action) => iotDeviceActions.includes(action)),
     );
-    expect(iotStatements.length).toBeGreaterThanOrEqual(9);
+    expect(iotStatements.length).toBeGreaterThanOrEqual(13);
     for (const { owner, statement } of iotStatements) {
       const resources = asArray(statement.Resource).map(render);
       expect(resources, owner).toHaveLength(1);
@@ -519,7 +522,7 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
     }
   });
 
-  it("lets the IoT functions read the issuer's IoT registration and create the device's, and revocation only read it", () => {
+  it("lets the IoT functions read the issuer's IoT registration and create the device's, device renewal create the device's (it follows the old one's), and revocation only read it", () => {
     const s3Paths = (owner: string, action: string) =>
       allows
         .filter((found) => found.owner === owner && asArray(found.statement.Action).includes(action))
@@ -537,6 +540,13 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
       ]);
       expect(s3Paths(owner, "s3:PutObject"), owner).toEqual([sub("#{BucketArn}/iot_registrations/device/*")]);
     }
+    expect(s3Paths("RenewDeviceCertificateFunction", "s3:GetObject")).toEqual([
+      sub("#{BucketArn}/iot_registrations/device/*"),
+    ]);
+    expect(s3Paths("RenewDeviceCertificateFunction", "s3:PutObject")).toEqual([
+      sub("#{BucketArn}/iot_registrations/device/*"),
+    ]);
+    expect(s3Paths("RenewServerCertificateFunction", "s3:GetObject")).toEqual([]);
     expect(s3Paths("RevokeCertificateFunction", "s3:GetObject")).toEqual([
       sub("#{BucketArn}/iot_registrations/device/*"),
     ]);

@@ -192,7 +192,7 @@ describe("what each function bundle carries (dist/meta, esbuild's metafiles of `
           "RegisterCaWithIotFunction",
         ].includes(fn.logicalId),
       );
-      // AWS IoT Core: the functions that register CAs or device certificates, or revoke them there.
+      // AWS IoT Core: the functions that register CAs or device certificates (device renewal too), or revoke them there.
       expect(packages.has("@aws-sdk/client-iot"), fn.logicalId).toBe(
         [
           "IssueDeviceCertificateFunction",
@@ -200,6 +200,7 @@ describe("what each function bundle carries (dist/meta, esbuild's metafiles of `
           "RegisterDeviceWithIotFunction",
           "RegisterCaWithIotFunction",
           "RevokeCertificateFunction",
+          "RenewDeviceCertificateFunction",
         ].includes(fn.logicalId),
       );
       if (!touchesAws) expect([...packages].filter((name) => /^@(aws-sdk|smithy|aws-crypto)\//.test(name))).toEqual([]);

@@ -17,6 +17,8 @@ import type { IotRegistry } from "../../../../src/core/ports.js";
 import { handler as batchHandler } from "../../../../src/http/handlers/issue-device-batch.js";
 import { handler as deviceHandler } from "../../../../src/http/handlers/issue-device-certificate.js";
 import { handler as registerHandler } from "../../../../src/http/handlers/register-device-with-iot.js";
+import { handler as renewHandler } from "../../../../src/http/handlers/renew-device-certificate.js";
+import { handler as renewServerHandler } from "../../../../src/http/handlers/renew-server-certificate.js";
 import { handler as revokeHandler } from "../../../../src/http/handlers/revoke-certificate.js";
 import type { RecordingObjectStore } from "../../../support/api/memory-bucket.js";
 import { sha256Fingerprint } from "../../core/iot/iot-fixtures.js";
@@ -118,6 +120,16 @@ function revoke(serialNumber: string) {
     path: `/certificates/device/${serialNumber}/revoke`,
     pathParameters: { serial_number: serialNumber },
     body: {},
+  });
+}
+
+function renew(kind: "device" | "server", serialNumber: string, body: unknown = {}) {
+  return apiEvent({
+    method: "POST",
+    resource: `/certificates/${kind}/{serial_number}/renew`,
+    path: `/certificates/${kind}/${serialNumber}/renew`,
+    pathParameters: { serial_number: serialNumber },
+    body,
   });
 }
 
@@ -402,5 +414,172 @@ describe("revocation and POST /certificates/device/{serial_number}/iot-registrat
     expect(conflict.detail).toContain("thing 't-1'");
     const same = await registerHandler(iotRegistration(issued.serial_number, { thing_name: "t-1", without_ca: true }));
     expect(same.statusCode).toBe(200);
+  });
+});
+
+describe("POST /certificates/device/{serial_number}/renew of a device IoT holds", () => {
+  /** A device issued and registered with IoT (with its CA) on thing `lamp-1` and policy `LampPolicy`. */
+  async function registeredDevice(): Promise<any> {
+    await registerDevicesCa();
+    await local.ensureThing("lamp-1");
+    const issued = json(
+      await deviceHandler(
+        post("/certificates/device", {
+          ...DEVICE,
+          device_id: "lamp-1",
+          iot: { register: true, thing_name: "lamp-1", policy_name: "LampPolicy" },
+        }),
+      ),
+    );
+    expect(issued.iot.registered).toBe(true);
+    return issued;
+  }
+
+  it("registers the new certificate as the old one (iot, as on issuance); revoke_previous sets the old one REVOKED (previous.iot)", async () => {
+    const old = await registeredDevice();
+    const result = await renewHandler(renew("device", old.serial_number, { revoke_previous: true }));
+    expect(result.statusCode).toBe(201);
+    const body = json(result);
+    const id = sha256Fingerprint(body.certificate);
+    expect(Object.keys(body)).toEqual([
+      "message",
+      "kind",
+      "device_id",
+      "renews",
+      "key",
+      "serial_number",
+      "key_algorithm",
+      "issuer",
+      "not_before",
+      "not_after",
+      "s3_folder",
+      "certificate",
+      "certificate_chain",
+      "private_key",
+      "iot",
+      "previous",
+    ]);
+    expect(body.iot).toEqual({
+      registered: true,
+      iot_certificate_id: id,
+      iot_certificate_arn: `${ARN_PREFIX}${id}`,
+      thing_name: "lamp-1",
+      policy_name: "LampPolicy",
+      registration: "with_ca",
+    });
+    expect(body.previous).toMatchObject({
+      serial_number: old.serial_number,
+      status: "revoked",
+      revocation_reason: "superseded",
+      iot: {
+        updated: true,
+        iot_certificate_id: old.iot.iot_certificate_id,
+        iot_certificate_arn: old.iot.iot_certificate_arn,
+        status: "REVOKED",
+      },
+    });
+    expect(await local.certificateStatus(id)).toBe("ACTIVE");
+    expect(await local.certificateStatus(old.iot.iot_certificate_id)).toBe("REVOKED");
+  });
+
+  it("without revoke_previous the old IoT certificate stays ACTIVE beside the new one, and previous has no iot", async () => {
+    const old = await registeredDevice();
+    const body = json(await renewHandler(renew("device", old.serial_number)));
+    expect(body.iot.registered).toBe(true);
+    expect(body.previous).toEqual({
+      serial_number: old.serial_number,
+      not_after: old.not_after,
+      renewed_by: body.serial_number,
+      status: "valid",
+    });
+    expect(await local.certificateStatus(old.iot.iot_certificate_id)).toBe("ACTIVE");
+    expect(await local.certificateStatus(body.iot.iot_certificate_id)).toBe("ACTIVE");
+  });
+
+  it("answers 201 with iot.registered false, the step and the retry when IoT fails after storage; the retry finishes it once", async () => {
+    const old = await registeredDevice();
+    failing = (method) =>
+      method === "registerCertificate" ? new IotServiceError("ThrottlingException", "Rate exceeded") : undefined;
+    const result = await renewHandler(renew("device", old.serial_number));
+    expect(result.statusCode).toBe(201);
+    const body = json(result);
+    expect(body.iot).toEqual({
+      registered: false,
+      failed_step: "register_certificate",
+      error: { code: "ThrottlingException", status: 400, detail: "ThrottlingException: Rate exceeded" },
+      iot_certificate_id: null,
+      iot_certificate_arn: null,
+      thing_name: "lamp-1",
+      policy_name: "LampPolicy",
+      retry: {
+        method: "POST",
+        path: `/certificates/device/${body.serial_number}/iot-registration`,
+        body: { thing_name: "lamp-1", policy_name: "LampPolicy" },
+      },
+    });
+    // The renewal is done: the new certificate is stored and linked; IoT holds only the old one.
+    expect(store.objects.get(`${body.s3_folder}certificate.json`)).toBeDefined();
+    expect(store.objects.get(`renewals/device/${old.serial_number}~${body.serial_number}`)).toBeDefined();
+    expect([...store.objects.keys()].filter((key) => key.startsWith("iot/certificates/"))).toHaveLength(1);
+
+    failing = undefined;
+    const retried = await registerHandler(iotRegistration(body.serial_number, body.iot.retry.body));
+    expect(retried.statusCode).toBe(201);
+    const id = sha256Fingerprint(body.certificate);
+    expect(json(retried).iot).toEqual({
+      registered: true,
+      iot_certificate_id: id,
+      iot_certificate_arn: `${ARN_PREFIX}${id}`,
+      thing_name: "lamp-1",
+      policy_name: "LampPolicy",
+      registration: "with_ca",
+    });
+    const again = await registerHandler(iotRegistration(body.serial_number, body.iot.retry.body));
+    expect(again.statusCode).toBe(200);
+    expect([...store.objects.keys()].filter((key) => key.startsWith("iot/certificates/"))).toHaveLength(2);
+    expect(await local.certificateStatus(id)).toBe("ACTIVE");
+  });
+
+  it('"iot": {"register": false} renews without registering; {"register": true} for a device IoT does not hold is a 409, nothing written', async () => {
+    const old = await registeredDevice();
+    const skipped = json(await renewHandler(renew("device", old.serial_number, { iot: { register: false } })));
+    expect(skipped.iot).toBeUndefined();
+    expect(await new IotRegistrationRecords(store).findDevice(skipped.serial_number)).toBeUndefined();
+
+    const plain = json(await deviceHandler(post("/certificates/device", DEVICE)));
+    const before = puts(timeline).length;
+    const refused = expectProblem(
+      await renewHandler(renew("device", plain.serial_number, { iot: { register: true } })),
+      409,
+      "iot",
+    );
+    expect(refused.detail).toContain(`certificate ${plain.serial_number} is not registered with AWS IoT Core`);
+    expect(
+      puts(timeline)
+        .slice(before)
+        .filter((put) => !put.key.startsWith("idempotency/")),
+    ).toEqual([]);
+    // Without iot, a device IoT does not hold renews as before.
+    const renewed = json(await renewHandler(renew("device", plain.serial_number)));
+    expect(renewed.iot).toBeUndefined();
+  });
+
+  it.each([
+    // A renewal follows the old registration: it takes no thing, policy or without_ca.
+    [{ iot: { register: true, thing_name: "lamp-2" } }, "thing_name", "iot: unknown field(s): thing_name"],
+    [{ iot: { register: false, policy_name: "P" } }, "policy_name", "iot: unknown field(s): policy_name"],
+    [{ iot: { register: "yes" } }, "iot.register", "must be true or false"],
+    [{ iot: {} }, "iot.register", "is required"],
+    [{ iot: true }, "iot", 'must be {"register": true|false}'],
+  ])("refuses %j: 400 naming %s, nothing written", async (body, field, message) => {
+    const old = await registeredDevice();
+    const before = puts(timeline).length;
+    const problem = expectProblem(await renewHandler(renew("device", old.serial_number, body)), 400, field);
+    expect(problem.detail).toContain(message);
+    expect(puts(timeline).slice(before)).toEqual([]);
+  });
+
+  it("the server renew route takes no iot", async () => {
+    expectProblem(await renewServerHandler(renew("server", "ab".repeat(16), { iot: { register: false } })), 400, "iot");
   });
 });
