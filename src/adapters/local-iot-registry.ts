@@ -25,6 +25,7 @@
 import { randomBytes, randomUUID, X509Certificate } from "node:crypto";
 import { IotServiceError } from "../core/errors.js";
 import { iotCertificateId } from "../core/iot/iot-certificate-id.js";
+import { IOT_POLICY_NAME_PATTERN, IOT_THING_NAME_PATTERN } from "../core/names.js";
 import type {
   IotCaCertificateDescription,
   IotCaRegistrationRequest,
@@ -43,10 +44,6 @@ export const LOCAL_IOT_PROVISIONING_ROLE_ARN = "arn:aws:iam::000000000000:role/l
 
 /** The data endpoint the stand-in reports: there is no broker behind it (run Mosquitto locally instead). */
 export const LOCAL_IOT_DATA_ENDPOINT = "local-ats.iot.localhost";
-
-/** IoT's own patterns for thing and policy names; anything else never reaches a key. */
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
-const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
 const JSON_TYPE = "application/json";
 
@@ -212,7 +209,7 @@ export class LocalIotRegistry implements IotRegistry {
   }
 
   async ensureThing(thingName: string): Promise<{ thingArn: string }> {
-    assertName(thingName, THING_NAME, "thingName");
+    assertName(thingName, IOT_THING_NAME_PATTERN, "thingName");
     const thingArn = `${LOCAL_IOT_ARN_PREFIX}thing/${thingName}`;
     const record = { thing_name: thingName, thing_arn: thingArn, created_at: new Date().toISOString() };
     await this.store.putIfAbsent(`iot/things/${keyPart(thingName)}.json`, toJson(record), JSON_TYPE);
@@ -220,7 +217,7 @@ export class LocalIotRegistry implements IotRegistry {
   }
 
   async attachThingPrincipal(thingName: string, certificateArn: string): Promise<void> {
-    assertName(thingName, THING_NAME, "thingName");
+    assertName(thingName, IOT_THING_NAME_PATTERN, "thingName");
     if (!(await this.store.get(`iot/things/${keyPart(thingName)}.json`))) {
       throw new IotServiceError("ResourceNotFoundException", `no thing named '${thingName}' exists`);
     }
@@ -230,7 +227,7 @@ export class LocalIotRegistry implements IotRegistry {
   }
 
   async attachPolicy(policyName: string, certificateArn: string): Promise<void> {
-    assertName(policyName, POLICY_NAME, "policyName");
+    assertName(policyName, IOT_POLICY_NAME_PATTERN, "policyName");
     const id = await this.registeredCertificateId(certificateArn);
     const record = { policy_name: policyName, target: certificateArn, attached_at: new Date().toISOString() };
     await this.store.putIfAbsent(`iot/policy_principals/${keyPart(policyName)}/${id}.json`, toJson(record), JSON_TYPE);
