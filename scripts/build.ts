@@ -6,7 +6,7 @@
  * FUNCTION_BUILD_OPTIONS (scripts/function-build-options.ts: everything
  * bundled, the AWS SDK included).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { analyzeMetafile, build } from "esbuild";
 import { parseDocument } from "yaml";
 import { bundlePath, readFunctions } from "../src/local/sam-template.js";
@@ -71,4 +71,7 @@ await Promise.all([
   }),
   buildPortal("dist/portal"),
 ]);
+// The CLI is package.json's bin: it must be executable itself. npm sets the mode only when it links
+// the bin (a first `npx iot-certs` here); a cached npx entry for this folder runs a rebuilt file as is.
+chmodSync("dist/cli/iot-certs.mjs", 0o755);
 console.log(`built ${functions.length} functions, the local server, the CLI and the portal into dist/`);

@@ -93,6 +93,24 @@ describe("iot-certs CLI", () => {
     work.remove();
   });
 
+  it("runs as package.json's bin by itself: the built file is executable with a node shebang", async () => {
+    // `npx iot-certs` runs the bin file directly; a cached npx entry does not chmod it again after a rebuild.
+    const bin = join(process.cwd(), "dist/cli/iot-certs.mjs");
+    expect(statSync(bin).mode & 0o755).toBe(0o755);
+    const help = await new Promise<CliResult>((resolve) => {
+      const child = spawn(bin, ["--help"], { cwd: work.path, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("error", (error) => resolve({ code: null, stdout, stderr: String(error) }));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(help.stderr).toBe("");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: iot-certs <command>");
+  });
+
   it("provisions a Mosquitto broker and 100 devices with three commands, and the devices connect", async () => {
     const init = await cli(["init", "--organization", "Acme", "--key-algorithm", "EC-P256"]);
     expect(init.stderr).toBe("");
