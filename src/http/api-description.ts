@@ -450,6 +450,7 @@ Every issuance (single or batch), renewal, revocation and CRL publication puts o
 | \`not_after\` | all but CRL Published | ISO 8601 |
 | \`s3_folder\` | all but CRL Published | the folder of the certificate's PEM files |
 | \`acm_certificate_arn\` | Issued, Renewed, Revoked (imported server certificates) | also in the event's \`resources\` |
+| \`iot_certificate_id\`, \`iot_certificate_arn\`, \`iot_thing_name\` | Issued, Renewed, Revoked (device certificates registered with AWS IoT Core) | the ARN is also in \`resources\`; absent when the IoT registration failed |
 | \`renews\`, \`acm_reimported\` | Renewed | the renewed certificate's serial; whether ACM now serves the new certificate on the same ARN |
 | \`reason\`, \`revoked_at\` | Revoked | RFC 5280 reason name, ISO 8601 |
 | \`issuer_kind\`, \`crl_number\`, \`this_update\`, \`next_update\`, \`revoked_count\`, \`crl_path\` | CRL Published | the new CRL |

@@ -9,6 +9,7 @@
 import type { CertificateAuthorityKind, CertificateKind, SubjectAltName } from "../certificate-profiles.js";
 import type { CertificateRecord, InventoryEntry, RevocationRecord } from "../certificate-repository.js";
 import { STORAGE_PREFIXES } from "../certificate-repository.js";
+import type { IotDeviceRegistrationRecord } from "../iot/iot-registration-records.js";
 import type { EventPublisher } from "../ports.js";
 import { SubjectAlternativeNameExtension, X509Certificate } from "../x509.js";
 import { DETAIL_TYPES, type DetailType } from "./event-types.js";
@@ -42,6 +43,11 @@ export interface CertificateDetail {
   s3_folder: string;
   /** ACM ARN of an imported server certificate. */
   acm_certificate_arn?: string;
+  /** AWS IoT Core's id and ARN of a device certificate registered there. */
+  iot_certificate_id?: string;
+  iot_certificate_arn?: string;
+  /** The IoT thing the device certificate is attached to. */
+  iot_thing_name?: string;
   [field: string]: unknown;
 }
 
@@ -60,15 +66,23 @@ export interface CrlPublishedDetail {
 export interface CertificateEvent {
   detailType: DetailType;
   detail: CertificateDetail | CrlPublishedDetail;
-  /** ARNs the event concerns (EventBridge `resources`): the ACM certificate's, when there is one. */
+  /** ARNs the event concerns (EventBridge `resources`): the ACM or IoT certificate's, when there is one. */
   resources: string[];
   /** Serial numbers the event concerns, so a failed delivery can be logged by them. */
   serialNumbers: string[];
 }
 
-/** `Certificate Issued`, for a new CA or leaf. `subjectAltNames`: the leaf's SANs, as issued. */
-export function issuedEvent(record: CertificateRecord, subjectAltNames?: readonly SubjectAltName[]): CertificateEvent {
-  return certificateEvent(DETAIL_TYPES.issued, record, subjectAltNames, {});
+/**
+ * `Certificate Issued`, for a new CA or leaf. `subjectAltNames`: the leaf's
+ * SANs, as issued; `iot`: a device certificate's AWS IoT Core registration,
+ * when it was registered as it was issued.
+ */
+export function issuedEvent(
+  record: CertificateRecord,
+  subjectAltNames?: readonly SubjectAltName[],
+  iot?: IotDeviceRegistrationRecord,
+): CertificateEvent {
+  return certificateEvent(DETAIL_TYPES.issued, record, subjectAltNames, {}, iot);
 }
 
 /** `Certificate Renewed`: the new certificate, naming the one it renews. */
@@ -76,19 +90,30 @@ export function renewedEvent(
   record: CertificateRecord,
   subjectAltNames: readonly SubjectAltName[],
   renewal: { renews: string; acmReimported: boolean },
+  iot?: IotDeviceRegistrationRecord,
 ): CertificateEvent {
-  return certificateEvent(DETAIL_TYPES.renewed, record, subjectAltNames, {
-    renews: renewal.renews,
-    acm_reimported: renewal.acmReimported,
-  });
+  return certificateEvent(
+    DETAIL_TYPES.renewed,
+    record,
+    subjectAltNames,
+    { renews: renewal.renews, acm_reimported: renewal.acmReimported },
+    iot,
+  );
 }
 
-/** `Certificate Revoked`. */
-export function revokedEvent(record: CertificateRecord, revocation: RevocationRecord): CertificateEvent {
-  return certificateEvent(DETAIL_TYPES.revoked, record, subjectAltNamesOf(record), {
-    reason: revocation.reason,
-    revoked_at: revocation.revoked_at,
-  });
+/** `Certificate Revoked`. `iot`: the device certificate's AWS IoT Core registration, when it has one. */
+export function revokedEvent(
+  record: CertificateRecord,
+  revocation: RevocationRecord,
+  iot?: IotDeviceRegistrationRecord,
+): CertificateEvent {
+  return certificateEvent(
+    DETAIL_TYPES.revoked,
+    record,
+    subjectAltNamesOf(record),
+    { reason: revocation.reason, revoked_at: revocation.revoked_at },
+    iot,
+  );
 }
 
 /** `CRL Published`: one per CRL signed (on a revocation, or when a stale CRL is served). */
@@ -170,6 +195,7 @@ function certificateEvent(
   record: CertificateRecord,
   subjectAltNames: readonly SubjectAltName[] | undefined,
   extra: Record<string, unknown>,
+  iot: IotDeviceRegistrationRecord | undefined,
 ): CertificateEvent {
   const isLeaf = record.kind === "server" || record.kind === "device";
   const detail: CertificateDetail = {
@@ -183,11 +209,33 @@ function certificateEvent(
     ...(record.acm_certificate_arn ? { acm_certificate_arn: record.acm_certificate_arn } : {}),
     ...extra,
   };
-  return {
+  const event: CertificateEvent = {
     detailType,
     detail,
     resources: record.acm_certificate_arn ? [record.acm_certificate_arn] : [],
     serialNumbers: [record.serial_number],
+  };
+  return withIotRegistration(event, iot);
+}
+
+/**
+ * The event with a device certificate's AWS IoT Core registration added: its
+ * IoT id, ARN (also in `resources`) and thing. Unchanged without one.
+ */
+export function withIotRegistration(
+  event: CertificateEvent,
+  iot: IotDeviceRegistrationRecord | undefined,
+): CertificateEvent {
+  if (!iot) return event;
+  return {
+    ...event,
+    detail: {
+      ...event.detail,
+      iot_certificate_id: iot.iot_certificate_id,
+      iot_certificate_arn: iot.iot_certificate_arn,
+      ...(iot.thing_name === undefined ? {} : { iot_thing_name: iot.thing_name }),
+    },
+    resources: [...event.resources, iot.iot_certificate_arn],
   };
 }
 

@@ -10,7 +10,7 @@
  */
 import type { CertificateRepository } from "../certificate-repository.js";
 import { DependencyError, InvalidRequestError } from "../errors.js";
-import { announce, CollectingEventPublisher } from "../events/certificate-events.js";
+import { announce, CollectingEventPublisher, withIotRegistration } from "../events/certificate-events.js";
 import { DEFAULT_IOT_API_RATES, IotCallPacer, type IotOperation, pacedIotRegistry } from "../iot/iot-call-pacer.js";
 import {
   assertIssuerReadyForIot,
@@ -79,12 +79,12 @@ export async function issueDeviceBatch(
   const results: BatchItemResult[] = new Array(items.length);
   // Each device's event is collected and all are published at the end: PutEvents takes 10 per call.
   const collected = new CollectingEventPublisher();
-  const deviceContext = { ...context, events: collected };
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < items.length; index = next++) {
       const item = items[index] as BatchDevice;
       const options = iotOptions[index];
+      const deviceEvents = new CollectingEventPublisher();
       try {
         const issued: IssuedDeviceCertificate = await issueDeviceCertificate(
           {
@@ -94,11 +94,13 @@ export async function issueDeviceBatch(
             csr: item.csr,
           },
           repository,
-          deviceContext,
+          { ...context, events: deviceEvents },
         );
         // Stored: IoT's answer goes into this device's result, whatever it is.
         if (options && iot)
           issued.iot = await registerDeviceWithIot(issued.record, options, iot, undefined, context.clock);
+        const registration = issued.iot?.registered ? issued.iot.registration : undefined;
+        collected.events.push(...deviceEvents.events.map((event) => withIotRegistration(event, registration)));
         results[index] = { ok: true, issued };
       } catch (error) {
         results[index] = { ok: false, deviceId: item.deviceId, error: asError(error) };

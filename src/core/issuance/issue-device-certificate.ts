@@ -102,11 +102,12 @@ export async function issueDeviceCertificate(
     privateKeyPem,
   });
   await repository.commitLeaf(record);
-  await announce(context.events, [issuedEvent(record, subjectAltNames)]);
-  if (!request.iot || !iot) return { record, privateKeyPem };
-  return {
-    record,
-    privateKeyPem,
-    iot: await registerDeviceWithIot(record, request.iot, iot, undefined, context.clock),
-  };
+  // Stored first: IoT failing is reported in `iot`, never undoes the certificate.
+  const registration =
+    request.iot && iot ? await registerDeviceWithIot(record, request.iot, iot, undefined, context.clock) : undefined;
+  // The event names the IoT certificate when IoT took it.
+  await announce(context.events, [
+    issuedEvent(record, subjectAltNames, registration?.registered ? registration.registration : undefined),
+  ]);
+  return { record, privateKeyPem, ...(registration ? { iot: registration } : {}) };
 }

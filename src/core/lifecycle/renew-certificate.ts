@@ -189,14 +189,19 @@ export async function renewCertificate(
 
   const acmReimported =
     previous.acm_certificate_arn !== undefined && issued.record.acm_certificate_arn === previous.acm_certificate_arn;
-  await announce(context.events, [
-    renewedEvent(issued.record, subject.subjectAltNames, { renews: serialNumber, acmReimported }),
-  ]);
   // Stored and linked first: IoT failing now is reported (with its retry), never undoes the renewal.
   const iot =
     iotOptions && context.iot
       ? await registerDeviceWithIot(issued.record, iotOptions, context.iot, undefined, context.clock)
       : undefined;
+  await announce(context.events, [
+    renewedEvent(
+      issued.record,
+      subject.subjectAltNames,
+      { renews: serialNumber, acmReimported },
+      iot?.registered ? iot.registration : undefined,
+    ),
+  ]);
 
   const renewed: RenewedCertificate = {
     record: issued.record,

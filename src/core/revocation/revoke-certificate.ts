@@ -85,7 +85,7 @@ export async function revokeCertificate(
   // `Certificate Revoked` first, then the CRL that lists it: one publish, in that order.
   const crlEvents = new CollectingEventPublisher();
   const crlPem = await publishCertificateRevocationList(issuer, repository, { ...context, events: crlEvents });
-  await announce(context.events, [revokedEvent(record, revocation), ...crlEvents.events]);
+  await announce(context.events, [revokedEvent(record, revocation, iot?.registration), ...crlEvents.events]);
   return { record, revocation, crlPem, ...(iot ? { iot } : {}) };
 }
 
