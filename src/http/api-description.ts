@@ -334,7 +334,8 @@ export const API_OPERATIONS: Operation[] = [
       pathParameters: idParameter(kind, "get"),
       responses: {
         "200": {
-          description: "The certificate (with `Accept: application/x-pem-file`: the PEM chain, certificate first)",
+          description:
+            "The certificate (with `Accept: application/x-pem-file`: the PEM chain, certificate first); a CA or device certificate registered with AWS IoT Core has `iot_registration`",
           examples: certificateDetailsExample(kind),
           alternatives: { "application/x-pem-file": certificatePemExample(kind) },
         },

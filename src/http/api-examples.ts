@@ -728,7 +728,18 @@ export function certificateDetailsExample(
       created_at: CREATED_AT,
       ...SERVER_VIEW,
     },
-    device: { kind: "device", device_id: "sensor-0001", status: "valid", created_at: CREATED_AT, ...DEVICE_VIEW },
+    device: {
+      kind: "device",
+      device_id: "sensor-0001",
+      status: "valid",
+      created_at: CREATED_AT,
+      ...DEVICE_VIEW,
+      // Registered by the walk's `POST /certificates/device/{serial_number}/iot-registration`.
+      iot_registration: {
+        ...iotRegistered(IOT_CERTIFICATE_IDS.sensor1, "sensor-0001", "with_ca"),
+        registered_at: REGISTERED_AT,
+      },
+    },
   }[kind];
   return { certificate: { summary: "Metadata, certificate and chain; never a key", value } };
 }

@@ -11,6 +11,7 @@ import type { InventoryItem } from "../core/inventory/list-certificates.js";
 import type { IotCaRegistration } from "../core/iot/register-certificate-authority.js";
 import type { IssuedCertificate } from "../core/issuance/issued-certificate.js";
 import type { RevokedCertificate } from "../core/revocation/revoke-certificate.js";
+import { deviceRegistrationView } from "./iot-device-responses.js";
 
 /** The JSON field that names a certificate of each kind, as in the create requests. */
 export const SUBJECT_FIELD: Record<CertificateKind, "name" | "fqdn" | "device_id"> = {
@@ -47,7 +48,14 @@ export function intermediateCreatedBody({ record }: IssuedCertificate) {
 }
 
 /** `GET /certificates/{kind}/{id}`: metadata, PEM, chain and status; never a key. */
-export function certificateDetailsBody({ record, status, revocation, renewedBy, iotRegistration }: CertificateDetails) {
+export function certificateDetailsBody({
+  record,
+  status,
+  revocation,
+  renewedBy,
+  iotRegistration,
+  iotDeviceRegistration,
+}: CertificateDetails) {
   return {
     kind: record.kind,
     [SUBJECT_FIELD[record.kind]]: record.subject_id,
@@ -61,6 +69,8 @@ export function certificateDetailsBody({ record, status, revocation, renewedBy, 
     ...certificateView(record),
     // CAs registered with AWS IoT Core: the registration (POST /certificates/{kind}/{name}/iot-registration).
     ...(iotRegistration ? { iot_registration: iotRegistration } : {}),
+    // Device certificates registered with AWS IoT Core: IoT's id and ARN, the thing and policy (as `iot` on issuance).
+    ...(iotDeviceRegistration ? { iot_registration: deviceRegistrationView(iotDeviceRegistration) } : {}),
   };
 }
 

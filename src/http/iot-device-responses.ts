@@ -42,6 +42,11 @@ function registeredView(registration: IotDeviceRegistrationRecord) {
   };
 }
 
+/** A device certificate's registration as `GET /certificates/device/{serial}` shows it (`iot_registration`). */
+export function deviceRegistrationView(registration: IotDeviceRegistrationRecord) {
+  return { ...registeredView(registration), registered_at: registration.registered_at };
+}
+
 /** The retry of a registration or of a revocation's IoT step: POST the iot-registration route with this body. */
 function retryOf(serialNumber: string, options: IotDeviceRegistrationOptions = {}) {
   return {

@@ -23,6 +23,7 @@ import {
   type CreatedCertificate,
   DEVICE_KEY_ALGORITHMS,
   type DownloadPart,
+  deviceIotSummary,
   downloadFileName,
   type Kind,
   subjectOf,
@@ -365,6 +366,7 @@ export function showResult(kind: Kind, created: CreatedCertificate, verb = "Crea
   ];
   if (created.acm_certificate_arn) facts.push(["ACM certificate", h("code", {}, created.acm_certificate_arn)]);
   else if (created.acm_import) facts.push(["ACM import", created.acm_import]);
+  if (created.iot) facts.push(["AWS IoT Core", deviceIotSummary(created.iot)]);
   const links = [downloadLink(kind, subject, "certificate", "Certificate", created.certificate)];
   if (kind !== "root") {
     links.push(downloadLink(kind, subject, "chain", "Chain", created.certificate_chain));

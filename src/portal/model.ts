@@ -71,6 +71,37 @@ export interface CreatedCertificate {
   pkcs12?: string;
   acm_certificate_arn?: string | null;
   acm_import?: string;
+  /** Device certificates: what AWS IoT Core did with it, when it was asked to register it. */
+  iot?: DeviceIotRegistration;
+}
+
+/** `iot` of a device response: the AWS IoT Core registration, or the step that failed and how to retry it. */
+export type DeviceIotRegistration =
+  | {
+      registered: true;
+      iot_certificate_id: string;
+      iot_certificate_arn: string;
+      thing_name: string | null;
+      policy_name: string | null;
+    }
+  | {
+      registered: false;
+      failed_step: string;
+      error: { code: string | null; status: number; detail: string };
+      retry: { method: string; path: string };
+    };
+
+/** A device's AWS IoT Core registration in words, for the result panel and the status line. */
+export function deviceIotSummary(iot: DeviceIotRegistration): string {
+  if (iot.registered) {
+    const attached = [
+      iot.thing_name === null ? undefined : `thing ${iot.thing_name}`,
+      iot.policy_name === null ? undefined : `policy ${iot.policy_name}`,
+    ].filter((part) => part !== undefined);
+    return `registered as certificate ${iot.iot_certificate_id}${attached.length > 0 ? ` (${attached.join(", ")})` : ""}`;
+  }
+  // The detail of an error IoT answered starts with IoT's code already.
+  return `not registered: step ${iot.failed_step} failed (${iot.error.detail}); retry with ${iot.retry.method} ${iot.retry.path}`;
 }
 
 /** `GET /certificates/{kind}/{id}`. */

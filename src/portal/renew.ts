@@ -8,7 +8,7 @@
 import { buildActionDialog } from "./action-dialog.js";
 import { showResult } from "./create.js";
 import { announce, h } from "./dom.js";
-import type { CreatedCertificate } from "./model.js";
+import { type CreatedCertificate, deviceIotSummary } from "./model.js";
 import type { CertificateRef, PortalContext } from "./portal-context.js";
 
 interface RenewedResponse extends CreatedCertificate {
@@ -61,7 +61,8 @@ export function buildRenewDialog(context: PortalContext): (certificate: Certific
           : renewed.previous.revocation_error
             ? ` ${renewed.previous.revocation_error}`
             : "";
-      announce(`Renewed ${certificate.subject}: new serial ${renewed.serial_number}.${previous}`, "success");
+      const iot = renewed.iot ? ` AWS IoT Core: ${deviceIotSummary(renewed.iot)}.` : "";
+      announce(`Renewed ${certificate.subject}: new serial ${renewed.serial_number}.${iot}${previous}`, "success");
       showResult(certificate.kind, renewed, "Renewed");
       await context.refresh();
     },

@@ -1,7 +1,11 @@
 import type { CertificateKind } from "../certificate-profiles.js";
 import type { CertificateRecord, CertificateRepository, RevocationRecord } from "../certificate-repository.js";
 import { NotFoundError } from "../errors.js";
-import type { IotCaRegistrationRecord, IotRegistrationRecords } from "../iot/iot-registration-records.js";
+import type {
+  IotCaRegistrationRecord,
+  IotDeviceRegistrationRecord,
+  IotRegistrationRecords,
+} from "../iot/iot-registration-records.js";
 import { type CertificateStatus, revocationIssuer, statusOf } from "./certificate-status.js";
 
 export interface CertificateDetails {
@@ -12,13 +16,15 @@ export interface CertificateDetails {
   renewedBy?: string | undefined;
   /** CAs: the CA's registration with AWS IoT Core, when it has one. */
   iotRegistration?: IotCaRegistrationRecord | undefined;
+  /** Device certificates: the certificate's registration with AWS IoT Core, when it has one. */
+  iotDeviceRegistration?: IotDeviceRegistrationRecord | undefined;
 }
 
 /**
  * One certificate by its id: the CA name for roots and intermediates, the
  * serial number for server and device certificates. Never a private key.
- * With `iotRegistrations`, a CA's AWS IoT Core registration comes with it
- * (one more read, beside the revocation's).
+ * With `iotRegistrations`, a CA's or device certificate's AWS IoT Core
+ * registration comes with it (one more read, beside the revocation's).
  */
 export async function getCertificate(
   request: { kind: CertificateKind; id: string },
@@ -33,13 +39,16 @@ export async function getCertificate(
       : await repository.findLeaf(kind, id);
   if (!record) throw new NotFoundError(`no ${kind} certificate with serial number '${id}' exists`, "id");
   const issuer = revocationIssuer(record.kind, record.issuer);
-  const [revocation, renewedBy, iotRegistration] = await Promise.all([
+  const [revocation, renewedBy, iotRegistration, iotDeviceRegistration] = await Promise.all([
     issuer ? repository.findRevocation(issuer, record.serial_number) : undefined,
     record.kind === "server" || record.kind === "device"
       ? repository.findRenewal(record.kind, record.serial_number)
       : undefined,
     (kind === "root" || kind === "intermediate") && context.iotRegistrations
       ? context.iotRegistrations.findCa(kind, id)
+      : undefined,
+    kind === "device" && context.iotRegistrations
+      ? context.iotRegistrations.findDevice(record.serial_number)
       : undefined,
   ]);
   return {
@@ -48,5 +57,6 @@ export async function getCertificate(
     status: statusOf(record.not_after, revocation !== undefined, now),
     ...(renewedBy ? { renewedBy } : {}),
     ...(iotRegistration ? { iotRegistration } : {}),
+    ...(iotDeviceRegistration ? { iotDeviceRegistration } : {}),
   };
 }

@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { IotServiceError } from "../../../src/core/errors.js";
+import { iotRegistrationView } from "../../../src/http/iot-device-responses.js";
 import { registerCaWithIotBody } from "../../../src/http/request-schemas.js";
 import { buildPortal, PORTAL_FILES } from "../../../src/portal/build-portal.js";
 import {
@@ -25,6 +27,8 @@ import {
   base64ToBytes,
   classifyExpiry,
   controlNameForField,
+  type DeviceIotRegistration,
+  deviceIotSummary,
   downloadFileName,
   type InventoryItem,
   iotRegistrationBody,
@@ -180,6 +184,33 @@ describe("AWS IoT Core registration", () => {
 
   it("puts a problem about provisioning under the JITP checkbox", () => {
     expect(controlNameForField("provisioning.role_arn", ["mode", "provisioning"])).toBe("provisioning");
+  });
+
+  it("says in words what IoT did with a device certificate, from the API's own `iot` view", () => {
+    const serial = "0a".repeat(16);
+    const registered: DeviceIotRegistration = iotRegistrationView(serial, {
+      registered: true,
+      created: true,
+      registration: {
+        serial_number: serial,
+        iot_certificate_id: "c0ffee",
+        iot_certificate_arn: "arn:aws:iot:eu-north-1:123456789012:cert/c0ffee",
+        registered: "with_ca",
+        thing_name: "lamp-1",
+        policy_name: "LampPolicy",
+        registered_at: NOW.toISOString(),
+      },
+    });
+    expect(deviceIotSummary(registered)).toBe("registered as certificate c0ffee (thing lamp-1, policy LampPolicy)");
+    const failed: DeviceIotRegistration = iotRegistrationView(serial, {
+      registered: false,
+      failedStep: "attach_policy",
+      error: new IotServiceError("ResourceNotFoundException", "policy LampPolicy does not exist"),
+      options: { policyName: "LampPolicy" },
+    });
+    expect(deviceIotSummary(failed)).toBe(
+      `not registered: step attach_policy failed (ResourceNotFoundException: policy LampPolicy does not exist); retry with POST /certificates/device/${serial}/iot-registration`,
+    );
   });
 });
 

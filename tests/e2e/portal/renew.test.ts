@@ -78,4 +78,40 @@ describe("portal: Renew", () => {
     expect(await newRow.getByRole("button", { name: "Renew lamp-1…" }).count()).toBe(1);
     await screenshot(page, "renewed", { fullPage: true });
   });
+
+  it("renews a device that AWS IoT Core holds (the local stand-in) and says what IoT did with the new certificate", async () => {
+    expect((await api.post("/certificates/intermediate/devices/iot-registration", {})).status).toBe(201);
+    const old = await api.post("/certificates/device", {
+      issuer: "devices",
+      device_id: "lamp-2",
+      key_algorithm: "EC-P256",
+      iot: { register: true, thing_name: "lamp-2" },
+    });
+    expect(old.body.iot).toMatchObject({ registered: true, thing_name: "lamp-2" });
+    browser ??= await launchChromium();
+    const page = await browser.context.newPage();
+    await page.goto(`${api.baseUrl}/`);
+    await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
+
+    const row = page.locator(`#hierarchy tr[data-serial="${old.body.serial_number}"]`);
+    await row.waitFor();
+    await row.getByRole("button", { name: "Renew lamp-2…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Renew a certificate" });
+    await dialog.getByRole("button", { name: "Renew certificate" }).click();
+    await page
+      .locator("#result-heading", { hasText: "Renewed: device certificate lamp-2" })
+      .waitFor({ timeout: 20_000 });
+
+    const renewedSerial = (await api.get(`/certificates/device/${old.body.serial_number}`)).body.renewed_by as string;
+    const registration = (await api.get(`/certificates/device/${renewedSerial}`)).body.iot_registration;
+    expect(registration).toMatchObject({ thing_name: "lamp-2" });
+    expect(registration.iot_certificate_id).not.toBe(old.body.iot.iot_certificate_id);
+    const summary = `registered as certificate ${registration.iot_certificate_id} (thing lamp-2)`;
+    await page.locator("#status", { hasText: `AWS IoT Core: ${summary}.` }).waitFor();
+    const fact = page
+      .locator("#result .facts dt", { hasText: "AWS IoT Core" })
+      .locator("xpath=following-sibling::dd[1]");
+    expect(await fact.textContent()).toBe(summary);
+    await screenshot(page, "renewed-iot");
+  });
 });

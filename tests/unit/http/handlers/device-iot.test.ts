@@ -14,6 +14,7 @@ import { useServicesForTesting } from "../../../../src/composition-root.js";
 import { DependencyError, IotServiceError } from "../../../../src/core/errors.js";
 import { IotRegistrationRecords } from "../../../../src/core/iot/iot-registration-records.js";
 import type { IotRegistry } from "../../../../src/core/ports.js";
+import { handler as getHandler } from "../../../../src/http/handlers/get-certificate.js";
 import { handler as batchHandler } from "../../../../src/http/handlers/issue-device-batch.js";
 import { handler as deviceHandler } from "../../../../src/http/handlers/issue-device-certificate.js";
 import { handler as registerHandler } from "../../../../src/http/handlers/register-device-with-iot.js";
@@ -172,12 +173,38 @@ describe("POST /certificates/device with iot", () => {
       registration: "with_ca",
     });
     expect(await local.certificateStatus(id)).toBe("ACTIVE");
+
+    // GET shows the registration as `iot_registration`, with when it was made.
+    const details = json(
+      await getHandler(
+        apiEvent({
+          method: "GET",
+          resource: "/certificates/device/{serial_number}",
+          path: `/certificates/device/${body.serial_number}`,
+          pathParameters: { serial_number: body.serial_number },
+        }),
+      ),
+    );
+    expect(details.iot_registration).toEqual({ ...body.iot, registered_at: expect.any(String) });
+    expect(Date.parse(details.iot_registration.registered_at)).not.toBeNaN();
   });
 
   it("leaves the response as it was without iot (or with register: false)", async () => {
     for (const extra of [{}, { iot: { register: false } }]) {
       const body = json(await deviceHandler(post("/certificates/device", { ...DEVICE, ...extra })));
       expect(body.iot).toBeUndefined();
+      const details = json(
+        await getHandler(
+          apiEvent({
+            method: "GET",
+            resource: "/certificates/device/{serial_number}",
+            path: `/certificates/device/${body.serial_number}`,
+            pathParameters: { serial_number: body.serial_number },
+          }),
+        ),
+      );
+      expect(details.serial_number).toBe(body.serial_number);
+      expect(details).not.toHaveProperty("iot_registration");
     }
     expect([...store.objects.keys()].filter((key) => key.startsWith("iot"))).toEqual([]);
   });
