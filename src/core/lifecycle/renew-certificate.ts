@@ -213,6 +213,8 @@ export async function renewCertificate(
     ...(iot ? { iot } : {}),
   };
   if (request.revokePrevious) {
+    // The new certificate not in IoT: the old one stays ACTIVE there, or the device would have none IoT accepts.
+    const holdIotRevocation = iot !== undefined && !iot.registered;
     try {
       // The revocation's own IoT step sets the old certificate REVOKED in IoT when IoT holds it.
       renewed.previousRevocation = await revokeCertificate(
@@ -223,9 +225,20 @@ export async function renewCertificate(
           crypto: context.crypto,
           events: context.events,
           caKeys: context.caKeys,
-          iot: kind === "device" ? context.iot : undefined,
+          iot: kind === "device" && !holdIotRevocation ? context.iot : undefined,
         },
       );
+      if (holdIotRevocation && context.iot) {
+        const registration = await context.iot.records.findDevice(serialNumber).catch(() => undefined);
+        renewed.previousRevocation.iot = {
+          registration,
+          updated: false,
+          error: new ConflictError(
+            `certificate ${serialNumber} is revoked here but left ACTIVE in AWS IoT Core: its renewal ${issued.record.serial_number} is not registered there (step ${iot.failedStep} failed), and the device would have no certificate IoT accepts. Finish that registration (iot.retry), then send this retry to set the old one REVOKED`,
+            "revoke_previous",
+          ),
+        };
+      }
     } catch (error) {
       // The new certificate exists and is linked: answer with it, and say what is left to do.
       renewed.previousRevocationError = error instanceof Error ? error : new Error(String(error));

@@ -218,6 +218,49 @@ describe("renewCertificate of a device certificate registered with AWS IoT Core"
     expect(JSON.parse(store.body(`iot/thing_principals/lamp-1/${newId}.json`)).principal).toBe(arnOf(newId));
   });
 
+  it("revoke_previous when the new certificate's registration failed: revoked here, left ACTIVE in IoT until the retries", async () => {
+    const { repository, iot, old, oldId, renew } = await setUp();
+    iot.registry.fail = (call) =>
+      call.method === "attachThingPrincipal"
+        ? { error: unavailable("AttachThingPrincipal"), when: "before" }
+        : undefined;
+    const renewed = await renew({ revokePrevious: true });
+    const newId = sha256Fingerprint(renewed.record.certificate);
+    expect(renewed.iot).toMatchObject({ registered: false, failedStep: "attach_thing_principal" });
+    // Revoked here (the CRL lists it), but IoT was not told: the device still has a certificate IoT accepts.
+    expect(renewed.previousRevocation?.revocation.reason).toBe("superseded");
+    expect(
+      await repository.findRevocation({ kind: "intermediate", name: "devices" }, old.record.serial_number),
+    ).toBeDefined();
+    expect(iot.registry.callsOf("updateCertificateStatus")).toEqual([]);
+    expect(await iot.local.certificateStatus(oldId)).toBe("ACTIVE");
+    expect(renewed.previousRevocation?.iot).toMatchObject({
+      updated: false,
+      registration: { iot_certificate_id: oldId },
+    });
+    expect(renewed.previousRevocation?.iot?.error).toBeInstanceOf(ConflictError);
+    expect(renewed.previousRevocation?.iot?.error?.message).toContain(
+      `its renewal ${renewed.record.serial_number} is not registered there (step attach_thing_principal failed)`,
+    );
+
+    // The retries, in the order the message gives: the new registration, then the old one's IoT status.
+    iot.registry.fail = undefined;
+    const finished = await registerStoredDeviceWithIot(
+      { serialNumber: renewed.record.serial_number, options: {} },
+      repository,
+      iot.context,
+    );
+    expect(finished.outcome).toBe("completed");
+    expect(await iot.local.certificateStatus(newId)).toBe("ACTIVE");
+    const synced = await registerStoredDeviceWithIot(
+      { serialNumber: old.record.serial_number, options: {} },
+      repository,
+      iot.context,
+    );
+    expect(synced.outcome).toBe("revoked");
+    expect(await iot.local.certificateStatus(oldId)).toBe("REVOKED");
+  });
+
   it("a refused IoT step (a policy gone since) is reported with IoT's code; the certificate is renewed all the same", async () => {
     const { repository, iot, old, renew } = await setUp();
     iot.registry.fail = (call) =>
@@ -227,7 +270,8 @@ describe("renewCertificate of a device certificate registered with AWS IoT Core"
     const renewed = await renew({ revokePrevious: true });
     expect(renewed.iot).toMatchObject({ registered: false, failedStep: "attach_policy" });
     expect(renewed.iot?.registered === false && renewed.iot.error).toBeInstanceOf(IotServiceError);
-    expect(renewed.previousRevocation?.iot?.updated).toBe(true);
+    // Without its policy the new certificate cannot connect: the old one stays ACTIVE in IoT until the retries.
+    expect(renewed.previousRevocation?.iot?.updated).toBe(false);
     expect(await repository.findRenewal("device", old.record.serial_number)).toBe(renewed.record.serial_number);
     // Registered and recorded up to the policy: the retry attaches it and registers nothing.
     iot.registry.fail = undefined;
