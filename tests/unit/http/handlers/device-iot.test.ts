@@ -114,6 +114,15 @@ function iotRegistration(serialNumber: string, body: unknown = {}) {
   });
 }
 
+function getDevice(serialNumber: string) {
+  return apiEvent({
+    method: "GET",
+    resource: "/certificates/device/{serial_number}",
+    path: `/certificates/device/${serialNumber}`,
+    pathParameters: { serial_number: serialNumber },
+  });
+}
+
 function revoke(serialNumber: string) {
   return apiEvent({
     method: "POST",
@@ -175,16 +184,7 @@ describe("POST /certificates/device with iot", () => {
     expect(await local.certificateStatus(id)).toBe("ACTIVE");
 
     // GET shows the registration as `iot_registration`, with when it was made.
-    const details = json(
-      await getHandler(
-        apiEvent({
-          method: "GET",
-          resource: "/certificates/device/{serial_number}",
-          path: `/certificates/device/${body.serial_number}`,
-          pathParameters: { serial_number: body.serial_number },
-        }),
-      ),
-    );
+    const details = json(await getHandler(getDevice(body.serial_number)));
     expect(details.iot_registration).toEqual({ ...body.iot, registered_at: expect.any(String) });
     expect(Date.parse(details.iot_registration.registered_at)).not.toBeNaN();
   });
@@ -193,16 +193,7 @@ describe("POST /certificates/device with iot", () => {
     for (const extra of [{}, { iot: { register: false } }]) {
       const body = json(await deviceHandler(post("/certificates/device", { ...DEVICE, ...extra })));
       expect(body.iot).toBeUndefined();
-      const details = json(
-        await getHandler(
-          apiEvent({
-            method: "GET",
-            resource: "/certificates/device/{serial_number}",
-            path: `/certificates/device/${body.serial_number}`,
-            pathParameters: { serial_number: body.serial_number },
-          }),
-        ),
-      );
+      const details = json(await getHandler(getDevice(body.serial_number)));
       expect(details.serial_number).toBe(body.serial_number);
       expect(details).not.toHaveProperty("iot_registration");
     }
