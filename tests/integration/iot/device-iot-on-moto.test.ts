@@ -28,6 +28,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../../src/adapters/s3-object-store.js";
 import { IotRegistrationRecords } from "../../../src/core/iot/iot-registration-records.js";
+import { createEventQueue, type EventQueue } from "../../support/event-queue.js";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
 import { type MotoServer, startMotoServer } from "../../support/moto-server.js";
 import { readAll } from "../storage/aws-support.js";
@@ -38,13 +39,22 @@ const EC = { key_algorithm: "EC-P256" };
 let moto: MotoServer;
 let api: LocalApi;
 let iot: IoTClient;
+/** The certificate events of the local server, on moto's EventBridge → SQS. */
+let events: EventQueue;
 /** IoT's id of the registered `devices` intermediate. */
 let devicesCaId: string;
 
 beforeAll(async () => {
   moto = await startMotoServer();
   await moto.createBucket(BUCKET);
-  api = await startLocalApi({ CERTIFICATE_BUCKET_NAME: BUCKET, ENDPOINT_URL: "", ...moto.env });
+  events = await createEventQueue(moto, "iot-certificates-device-iot-it");
+  api = await startLocalApi({
+    CERTIFICATE_BUCKET_NAME: BUCKET,
+    ENDPOINT_URL: "",
+    EVENT_BUS_NAME: events.busName,
+    LOCAL_SCHEDULES: "off",
+    ...moto.env,
+  });
   iot = new IoTClient({
     endpoint: moto.endpoint,
     region: moto.env.AWS_REGION,
@@ -83,10 +93,13 @@ beforeAll(async () => {
       }),
     }),
   );
+  // The three CAs' `Certificate Issued`: the tests below read only their own events.
+  expect((await events.drain(3)).map((event) => event["detail-type"])).toEqual(Array(3).fill("Certificate Issued"));
 }, 120_000);
 
 afterAll(async () => {
   iot?.destroy();
+  events?.destroy();
   await api?.stop();
   await moto?.stop();
 });
@@ -125,6 +138,22 @@ describe("device certificates registered with AWS IoT Core (local server on S3 a
     expect(principals.principals).toEqual([first.iot.iot_certificate_arn]);
     const targets = await iot.send(new ListTargetsForPolicyCommand({ policyName: "DevicePolicy" }));
     expect(targets.targets).toContain(first.iot.iot_certificate_arn);
+
+    // Its `Certificate Issued` names the certificate IoT (moto) holds, as a rule on the bus receives it.
+    expect(await events.drain(1)).toEqual([
+      expect.objectContaining({
+        "detail-type": "Certificate Issued",
+        resources: [first.iot.iot_certificate_arn],
+        detail: expect.objectContaining({
+          kind: "device",
+          device_id: "moto-sensor-1",
+          serial_number: first.serial_number,
+          iot_certificate_id: first.iot.iot_certificate_id,
+          iot_certificate_arn: first.iot.iot_certificate_arn,
+          iot_thing_name: "moto-sensor-1",
+        }),
+      }),
+    ]);
 
     // The registration is recorded beside the certificate, in the bucket.
     const records = await readAll(moto.s3, BUCKET, "iot_registrations/device/");

@@ -8,20 +8,8 @@
  * certificate 5 days from its end: the queue holds exactly the expected
  * events. The renewed server certificate is in ACM on the same ARN.
  */
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from "@aws-sdk/client-eventbridge";
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEventQueue, type EventQueue } from "../../support/event-queue.js";
 import { type LocalApi, startLocalApi } from "../../support/local-api.js";
 import { type MotoServer, startMotoServer } from "../../support/moto-server.js";
 import { acmClient, importedCertificate, pemBody } from "../storage/aws-support.js";
@@ -31,86 +19,18 @@ const BUS = "iot-certificates-it";
 const FQDN = "broker.events.example.com";
 
 let moto: MotoServer;
-let sqs: SQSClient;
-let queueUrl: string;
+let queue: EventQueue;
 const apis: LocalApi[] = [];
-
-/**
- * Every distinct event the queue holds now (and removes them). PutEvents is
- * at-least-once: when an attempt times out on a loaded machine after
- * EventBridge accepted it, the SDK's retry delivers the same event again
- * (same detail-type and detail, a new EventBridge id). Consumers tell them
- * apart by detail, and so does this count; an event of its own too many still fails it.
- */
-async function drainQueue(expectedCount: number): Promise<any[]> {
-  const events: any[] = [];
-  const seen = new Set<string>();
-  const distinct = (message: { Body?: string | undefined }) => {
-    const event = JSON.parse(message.Body ?? "{}");
-    const key = JSON.stringify([event["detail-type"], event.detail, event.resources]);
-    if (!seen.has(key)) {
-      seen.add(key);
-      events.push(event);
-    }
-  };
-  const deadline = Date.now() + 20_000;
-  while (events.length < expectedCount && Date.now() < deadline) {
-    const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    const messages = received.Messages ?? [];
-    for (const message of messages) distinct(message);
-    if (messages.length > 0) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
-        }),
-      );
-    }
-  }
-  // Anything more would be an event too many.
-  const extra = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-  );
-  for (const message of extra.Messages ?? []) distinct(message);
-  return events;
-}
 
 beforeAll(async () => {
   moto = await startMotoServer();
   await moto.createBucket(BUCKET);
-  const client = {
-    endpoint: moto.endpoint,
-    region: moto.env.AWS_REGION,
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  };
-  const eventBridge = new EventBridgeClient(client);
-  sqs = new SQSClient(client);
-  await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "certificate-events" }))).QueueUrl as string;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] })))
-    .Attributes?.QueueArn as string;
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: "all-certificate-events",
-      EventBusName: BUS,
-      EventPattern: JSON.stringify({ source: ["iot-certificates"] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: "all-certificate-events",
-      EventBusName: BUS,
-      Targets: [{ Id: "queue", Arn: queueArn }],
-    }),
-  );
-  eventBridge.destroy();
+  queue = await createEventQueue(moto, BUS);
 });
 
 afterAll(async () => {
   for (const api of apis) await api.stop();
-  sqs?.destroy();
+  queue?.destroy();
   await moto?.stop();
 });
 
@@ -165,7 +85,7 @@ describe("certificate events on EventBridge (moto_server), through the local ser
     await expect.poll(() => restarted.output(), { timeout: 20_000 }).toContain('"message":"expiry scan finished"');
     expect(restarted.output()).toMatch(/"warned":1\b/);
 
-    const events = await drainQueue(24);
+    const events = await queue.drain(24);
     expect(events).toHaveLength(3 + 1 + 2 + 12 + 3 + 2 + 1);
     for (const event of events) {
       expect(event).toMatchObject({
