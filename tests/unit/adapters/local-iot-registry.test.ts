@@ -11,6 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateId, LocalIotRegistry } from "../../../src/adapters/local-iot-registry.js";
+import { makeKeyAndCsr } from "../../support/api/openssl-tools.js";
 import { createTestHierarchy, type TestHierarchy } from "../../support/hierarchy.js";
 import { MemoryObjectStore } from "../../support/storage/memory-object-store.js";
 import { temporaryDirectory } from "../../support/temporary-directory.js";
@@ -33,27 +34,8 @@ function signedByDevicesCa(commonName: string, caKeyPem: string): string {
   const caKey = join(workspace.path, "ca.key");
   writeFileSync(caCert, pki.devices.record.certificate);
   writeFileSync(caKey, caKeyPem);
-  const key = join(workspace.path, "v.key");
   const csr = join(workspace.path, "v.csr");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-subj",
-      `/CN=${commonName}`,
-      "-out",
-      csr,
-    ],
-    { stdio: "ignore" },
-  );
+  writeFileSync(csr, makeKeyAndCsr({ keyAlgorithm: "EC-P256", commonName }).csrPem);
   return execFileSync(
     "openssl",
     ["x509", "-req", "-in", csr, "-CA", caCert, "-CAkey", caKey, "-days", "1", "-set_serial", "7"],
