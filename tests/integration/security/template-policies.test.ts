@@ -522,7 +522,7 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
     }
   });
 
-  it("lets the IoT functions read the issuer's IoT registration and create the device's, device renewal create the device's (it follows the old one's), and revocation only read it", () => {
+  it("lets the IoT functions read the issuer's IoT registration and create the device's, device renewal create the device's (it follows the old one's), revocation and GET only read them", () => {
     const s3Paths = (owner: string, action: string) =>
       allows
         .filter((found) => found.owner === owner && asArray(found.statement.Action).includes(action))
@@ -551,6 +551,13 @@ describe("template.yaml: AWS IoT Core device registration is least privilege", (
       sub("#{BucketArn}/iot_registrations/device/*"),
     ]);
     expect(s3Paths("RevokeCertificateFunction", "s3:PutObject")).toEqual([]);
+    // GET shows a CA's or device certificate's registration: it reads all three, writes none.
+    expect(s3Paths("GetCertificateFunction", "s3:GetObject")).toEqual([
+      sub("#{BucketArn}/iot_registrations/device/*"),
+      sub("#{BucketArn}/iot_registrations/intermediate/*"),
+      sub("#{BucketArn}/iot_registrations/root/*"),
+    ]);
+    expect(s3Paths("GetCertificateFunction", "s3:PutObject")).toEqual([]);
     // The retry route signs nothing and announces nothing.
     const retry = allows.filter(({ owner }) => owner === "RegisterDeviceWithIotFunction");
     expect(
